@@ -1,0 +1,7 @@
+"""Import every model module so the metadata is complete (create_all, Alembic autogenerate)."""
+from .campaigns import models as campaigns  # noqa: F401
+from .evidence import models as evidence  # noqa: F401
+from .lists import models as lists  # noqa: F401
+from .reports import models as reports  # noqa: F401
+from .tasks import models as tasks  # noqa: F401
+from .tenancy import models as tenancy  # noqa: F401

@@ -1,0 +1,83 @@
+"""Attaching evidence files: type checked by content, size limited, stored by sha256."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import filetype
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from ..errors import ValidationError
+from ..tenancy.models import OrgUnit, User
+from .models import Attachment
+from .storage import TooLarge, store
+
+# What the platform accepts as evidence, by detected content type.
+ALLOWED = {
+    "image/jpeg": "JPG 照片",
+    "image/png": "PNG 图片",
+    "application/pdf": "PDF 文件",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel 表格(xlsx)",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word 文档(docx)",
+}
+ALLOWED_TEXT = "照片(JPG/PNG)、PDF、Excel(xlsx)、Word(docx)"
+
+
+def sniff(head: bytes, full_path=None) -> str | None:
+    """Return the MIME type detected from the file's content, or None when not allowed."""
+    kind = filetype.guess(head)
+    mime = kind.mime if kind else None
+    if mime == "application/zip" and full_path is not None:
+        mime = _office_type(full_path)
+    return mime if mime in ALLOWED else None
+
+
+def _office_type(path) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+    except zipfile.BadZipFile:
+        return None
+    if "[Content_Types].xml" not in names:
+        return None
+    if any(n.startswith("xl/") for n in names):
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    if any(n.startswith("word/") for n in names):
+        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    return None
+
+
+def clean_filename(name: str) -> str:
+    name = (name or "").replace("\\", "/").split("/")[-1].strip()
+    name = "".join(ch for ch in name if ch.isprintable())
+    return name[:200] or "未命名文件"
+
+
+def attach(session: Session, user: User, *, org_unit: OrgUnit, filename: str, stream, **target) -> Attachment:
+    """Store an uploaded file and attach it to target (task_id=… or problem_id=… etc.)."""
+    from .storage import blob_path
+
+    root = current_app.config["UPLOAD_FOLDER"]
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    if not filename:
+        raise ValidationError("请选择要上传的文件")
+    try:
+        sha, size, head = store(root, stream, limit)
+    except TooLarge:
+        raise ValidationError(f"文件超过{limit // (1024 * 1024)}MB，请压缩后再上传") from None
+    if size == 0:
+        raise ValidationError("上传的文件是空的")
+    mime = sniff(head, blob_path(root, sha))
+    if mime is None:
+        # The blob may be shared with an accepted upload of the same bytes; it is kept, never deleted.
+        raise ValidationError(f"不支持该文件类型，请上传{ALLOWED_TEXT}")
+    att = Attachment(sha256=sha, filename=clean_filename(filename), mime=mime, size=size,
+                     org_unit_id=org_unit.id, uploaded_by_id=user.id, tenant_id=org_unit.tenant_id, **target)
+    session.add(att)
+    session.flush()
+    return att
+
+
+def attach_bytes(session: Session, user: User, *, org_unit: OrgUnit, filename: str, data: bytes, **target):
+    return attach(session, user, org_unit=org_unit, filename=filename, stream=io.BytesIO(data), **target)

@@ -1,0 +1,53 @@
+"""The web layer: blueprints, error pages and template helpers."""
+from __future__ import annotations
+
+from importlib import import_module
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+from .. import clock
+from ..extensions import db
+from ..tenancy.permissions import ROLE_LABELS
+
+BLUEPRINTS = ("auth", "home", "campaigns", "tasks", "evidence", "lists", "reports", "admin")
+
+
+def init_app(app: Flask) -> None:
+    app.static_folder = str(__import__("pathlib").Path(__file__).parent.parent / "static")
+    for name in BLUEPRINTS:
+        module = import_module(f"{__name__}.blueprints.{name}")
+        app.register_blueprint(module.bp)
+
+    @app.context_processor
+    def helpers():
+        return {"today": clock.today(), "ROLE_LABELS": ROLE_LABELS}
+
+    @app.template_filter("cn_date")
+    def cn_date(value):
+        if value is None:
+            return ""
+        return f"{value.year}年{value.month}月{value.day}日"
+
+    @app.template_filter("cn_datetime")
+    def cn_datetime(value):
+        if value is None:
+            return ""
+        value = value.astimezone(clock.TZ) if value.tzinfo else value
+        return value.strftime("%Y-%m-%d %H:%M")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        db.session.rollback()
+        return render_template("errors/error.html", code=400, message="页面已过期或表单来源无效，请刷新页面后重试。"), 400
+
+    for code, message in ((403, "您没有执行此操作的权限。"), (404, "页面不存在，或您无权查看。"),
+                          (413, "上传的文件过大。"), (429, "操作过于频繁，请稍后再试。")):
+        app.register_error_handler(code, _handler(code, message))
+
+
+def _handler(code: int, message: str):
+    def handle(e):
+        db.session.rollback()
+        return render_template("errors/error.html", code=code, message=message), code
+    return handle

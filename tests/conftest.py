@@ -1,0 +1,126 @@
+"""Fixtures: an app per test session on DATABASE_URL (or in-memory SQLite), a clean database per test."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from duban import create_app
+from duban.extensions import db
+from duban.tenancy.scoping import set_tenant
+
+from . import factories
+
+
+def _config(tmp_path_factory) -> dict:
+    tmp = tmp_path_factory.mktemp("instance")
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'test.sqlite3'}",
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "UPLOAD_FOLDER": str(tmp / "uploads"),
+        "REPORT_FOLDER": str(tmp / "reports"),
+        "DUBAN_TODAY": "2022-07-01",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "DUBAN_LOGIN_LIMIT": "1000 per minute",
+    }
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app(_config(tmp_path_factory))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _wipe():
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        for t in tables:
+            db.session.execute(t.delete())
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _db(app):
+    """Every test starts with empty tables and an app context."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        set_tenant(db.session, None)
+        _wipe()
+        db.session.remove()
+
+
+class Client(FlaskClient):
+    """A test client that logs in through the real form and sends the CSRF token with every POST."""
+
+    def login(self, username: str, password: str = factories.PASSWORD):
+        page = self.get("/login")
+        token = _token(page.get_data(as_text=True))
+        return self.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+    def csrf_token(self) -> str:
+        return _token(self.get("/login" if not self._logged_in() else "/").get_data(as_text=True))
+
+    def _logged_in(self) -> bool:
+        with self.session_transaction() as s:
+            return "_user_id" in s
+
+    def post_form(self, url: str, data: dict | None = None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kw)
+
+
+def _token(html: str) -> str:
+    import re
+
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert m, "no CSRF token on the page"
+    return m.group(1)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = Client
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(app):
+    """login_as(user) -> a logged-in client for that user (through the real login form)."""
+    def make(user):
+        app.test_client_class = Client
+        c = app.test_client()
+        r = c.login(user.username)
+        assert r.status_code == 302, r.get_data(as_text=True)
+        return c
+    return make
+
+
+@pytest.fixture
+def district():
+    """The demo-shaped tree: a bureau, two streets, two communities each, plus one user per role."""
+    units = factories.make_tree({"湖里区民政局": {"湖里街道": ["金湖社区", "湖边社区"], "殿前街道": ["高殿社区", "兴隆社区"]}})
+    set_tenant(db.session, units["湖里区民政局"].tenant_id)
+    users = {
+        "admin": factories.make_user(units["湖里区民政局"], "bureau_admin", "admin"),
+        "inspector": factories.make_user(units["湖里区民政局"], "inspector", "inspector"),
+        "township": factories.make_user(units["湖里街道"], "township_operator", "hl_op"),
+        "sibling": factories.make_user(units["殿前街道"], "township_operator", "dq_op"),
+        "village": factories.make_user(units["金湖社区"], "village_worker", "jh_worker"),
+    }
+    db.session.commit()
+    return {"units": units, "users": users}
