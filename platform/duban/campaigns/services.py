@@ -149,15 +149,3 @@ def publish(session: Session, user: User, campaign: Campaign) -> int:
     session.flush()
     plugin_manager().hook.campaign_published(campaign=campaign, actor=user)
     return len(tasks)
-
-
-def visible_campaigns(session: Session, user: User) -> list[Campaign]:
-    """Campaigns whose scope overlaps the user's subtrees (launched above or within them)."""
-    from ..tenancy.access import roots, sees
-
-    result = []
-    for c in session.scalars(select(Campaign).order_by(Campaign.created_at.desc())):
-        # Visible to members inside its scope and to those above its launching unit.
-        if sees(user, c.root_unit) or any(r.is_within(c.root_unit) for r in roots(user)):
-            result.append(c)
-    return result
