@@ -25,6 +25,7 @@ def make_tenant(name: str | None = None) -> Tenant:
 def make_tree(spec: dict, tenant: Tenant | None = None) -> dict[str, OrgUnit]:
     """{"区民政局": {"甲街道": ["一社区", "二社区"]}} → {name: OrgUnit}; levels bureau/township/village."""
     tenant = tenant or make_tenant()
+    set_tenant(db.session, tenant.id)
     units: dict[str, OrgUnit] = {}
     kinds = ["bureau", "township", "village"]
 
@@ -49,6 +50,7 @@ def make_user(unit: OrgUnit, role: str, username: str | None = None, password: s
     else:
         hashed = hash_password(password)
     n = next(_seq)
+    set_tenant(db.session, unit.tenant_id)
     user = User(username=username or f"user{n}", display_name=f"用户{n}", password_hash=hashed,
                 tenant_id=unit.tenant_id)
     user.memberships.append(Membership(org_unit=unit, role=role, tenant_id=unit.tenant_id))
