@@ -66,6 +66,20 @@ def _db(app):
 class Client(FlaskClient):
     """A test client that logs in through the real form and sends the CSRF token with every POST."""
 
+    def open(self, *args, **kwargs):
+        # Tests hold one app context that every request shares; drop what Flask-Login and
+        # Flask-WTF cache on g, so each request loads its own user (and tenant) and token.
+        from flask import g
+
+        from duban.tenancy.scoping import set_tenant
+
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
+        # Like production, where each request has a fresh session: no tenant, nothing cached.
+        set_tenant(db.session, None)
+        db.session.expire_all()
+        return super().open(*args, **kwargs)
+
     def login(self, username: str, password: str = factories.PASSWORD):
         page = self.get("/login")
         token = _token(page.get_data(as_text=True))
@@ -102,9 +116,16 @@ def client(app):
 def login_as(app):
     """login_as(user) -> a logged-in client for that user (through the real login form)."""
     def make(user):
+        from sqlalchemy import inspect, select
+
+        from duban.tenancy.models import User
+
         app.test_client_class = Client
         c = app.test_client()
-        r = c.login(user.username)
+        # Read the username without refreshing user under whatever tenant the session has now.
+        username = db.session.execute(select(User.username).where(User.id == inspect(user).identity[0])
+                                      .execution_options(all_tenants=True)).scalar_one()
+        r = c.login(username)
         assert r.status_code == 302, r.get_data(as_text=True)
         return c
     return make
