@@ -54,29 +54,71 @@ def clean_filename(name: str) -> str:
     return name[:200] or "未命名文件"
 
 
-def attach(session: Session, user: User, *, org_unit: OrgUnit, filename: str, stream, **target) -> Attachment:
-    """Store an uploaded file and attach it to target (task_id=… or problem_id=… etc.)."""
-    from .storage import blob_path
+class _Rejected(Exception):
+    def __init__(self, message: str):
+        self.message = message
 
+
+def attach(session: Session, user: User, *, org_unit: OrgUnit, filename: str, stream, **target) -> Attachment:
+    """Store an uploaded file and attach it to target (task_id=… or problem_id=… etc.).
+
+    The type is detected from the content (the name's extension is ignored); a rejected file
+    never reaches the store. The same bytes uploaded twice share one stored blob.
+    """
     root = current_app.config["UPLOAD_FOLDER"]
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     if not filename:
         raise ValidationError("请选择要上传的文件")
+    detected = {}
+
+    def check(head: bytes, path) -> None:
+        if not head:
+            raise _Rejected("上传的文件是空的")
+        mime = sniff(head, path)
+        if mime is None:
+            raise _Rejected(f"不支持该文件类型，请上传{ALLOWED_TEXT}")
+        detected["mime"] = mime
+
     try:
-        sha, size, head = store(root, stream, limit)
+        sha, size, _ = store(root, stream, limit, check=check)
     except TooLarge:
-        raise ValidationError(f"文件超过{limit // (1024 * 1024)}MB，请压缩后再上传") from None
-    if size == 0:
-        raise ValidationError("上传的文件是空的")
-    mime = sniff(head, blob_path(root, sha))
-    if mime is None:
-        # The blob may be shared with an accepted upload of the same bytes; it is kept, never deleted.
-        raise ValidationError(f"不支持该文件类型，请上传{ALLOWED_TEXT}")
-    att = Attachment(sha256=sha, filename=clean_filename(filename), mime=mime, size=size,
+        raise ValidationError(f"文件超过{_size_text(limit)}，请压缩后再上传") from None
+    except _Rejected as e:
+        raise ValidationError(e.message) from None
+    att = Attachment(sha256=sha, filename=clean_filename(filename), mime=detected["mime"], size=size,
                      org_unit_id=org_unit.id, uploaded_by_id=user.id, tenant_id=org_unit.tenant_id, **target)
     session.add(att)
     session.flush()
     return att
+
+
+def _size_text(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):g}MB"
+    if n >= 1024:
+        return f"{n / 1024:g}KB"
+    return f"{n}字节"
+
+
+def size_label(n: int) -> str:
+    """A file size for people: 12.3 KB, 4.5 MB."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n} 字节"
+
+
+def soft_delete(session: Session, attachment: Attachment) -> None:
+    """Hide an attachment; its row and stored bytes are kept for the record."""
+    if attachment.deleted:
+        raise ValidationError("该文件已删除")
+    attachment.deleted = True
+
+
+def is_inline(attachment: Attachment) -> bool:
+    """Photos may be shown in the browser; every other type is downloaded."""
+    return attachment.mime in ("image/jpeg", "image/png")
 
 
 def attach_bytes(session: Session, user: User, *, org_unit: OrgUnit, filename: str, data: bytes, **target):

@@ -5,7 +5,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 CHUNK = 1 << 16
 
@@ -18,11 +18,14 @@ def blob_path(root: str | Path, sha256: str) -> Path:
     return Path(root) / sha256[:2] / sha256[2:4] / sha256
 
 
-def store(root: str | Path, stream: BinaryIO, max_bytes: int) -> tuple[str, int, bytes]:
+def store(root: str | Path, stream: BinaryIO, max_bytes: int,
+          check: Callable[[bytes, Path], None] | None = None) -> tuple[str, int, bytes]:
     """Copy stream into the store; return (sha256, size, first bytes for type sniffing).
 
     The bytes go to a temporary file first and are moved into place only when complete, so a
     failed or oversized upload leaves nothing behind and an existing blob is never touched.
+    check(head, temporary path), when given, runs on the complete file before it is moved into
+    place; whatever it raises rejects the upload and leaves nothing in the store.
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
@@ -38,6 +41,8 @@ def store(root: str | Path, stream: BinaryIO, max_bytes: int) -> tuple[str, int,
                     head += chunk[: 8192 - len(head)]
                 digest.update(chunk)
                 out.write(chunk)
+        if check is not None:
+            check(head, Path(tmp))
         sha = digest.hexdigest()
         final = blob_path(root, sha)
         if final.exists():

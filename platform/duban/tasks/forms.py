@@ -7,15 +7,25 @@ from decimal import Decimal, InvalidOperation
 from ..campaigns.types import FormDefinition, FormField
 
 
+TRUE_VALUES = ("1", "on", "true", "是")
+
+
 def _clean(field: FormField, raw: str) -> tuple[object, str | None]:
     raw = (raw or "").strip()
+    if field.type == "bool":
+        # An unticked checkbox sends nothing: for a yes/no field that means "no", not "missing".
+        return raw in TRUE_VALUES, None
     if raw == "":
         return None, (f"请填写“{field.label}”" if field.required else None)
     if field.type in ("int", "decimal"):
         try:
+            if "_" in raw or not raw.isascii():
+                raise ValueError  # int() and Decimal() would accept 1_000 and full-width digits
             value = int(raw) if field.type == "int" else Decimal(raw)
-            if field.type == "decimal" and not value.is_finite():
-                raise InvalidOperation
+            if field.type == "decimal":
+                if not value.is_finite() or abs(value) >= Decimal("1e15"):
+                    raise InvalidOperation
+                value = value.quantize(Decimal("0.01"))
         except (ValueError, InvalidOperation):
             kind = "整数" if field.type == "int" else "数字"
             return None, f"“{field.label}”应填写{kind}"
@@ -23,7 +33,7 @@ def _clean(field: FormField, raw: str) -> tuple[object, str | None]:
             return None, f"“{field.label}”不能小于{field.min:g}"
         if field.max is not None and value > field.max:
             return None, f"“{field.label}”不能大于{field.max:g}"
-        return (value if field.type == "int" else str(value.quantize(Decimal("0.01")))), None
+        return (value if field.type == "int" else str(value)), None
     if field.type == "date":
         try:
             return date.fromisoformat(raw).isoformat(), None
@@ -33,8 +43,6 @@ def _clean(field: FormField, raw: str) -> tuple[object, str | None]:
         if raw not in field.choices:
             return None, f"“{field.label}”请从列表中选择"
         return raw, None
-    if field.type == "bool":
-        return raw in ("1", "on", "true", "是"), None
     if len(raw) > field.max_length:
         return None, f"“{field.label}”不能超过{field.max_length}个字"
     return raw, None
