@@ -75,10 +75,6 @@ class Recorder:
         return ["人数不能是13"] if data.get("n") == 13 else []
 
     @hookimpl
-    def report_context(self, campaign, org_unit):
-        return {"hooked_note": f"{org_unit.name}的插件附注"}
-
-    @hookimpl
     def campaign_published(self, campaign, actor):
         self.events.append(("published", campaign.title, actor.username))
 
@@ -100,6 +96,9 @@ def hooked(app, district):
         users = {name: db.session.get(User, u.id) for name, u in district["users"].items()}
         set_tenant(db.session, units["湖里区民政局"].tenant_id)
         yield rec, {"units": units, "users": users}
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _campaign(district, do_publish=True):

@@ -28,6 +28,7 @@ class ReportJob(TenantOwned, db.Model):
 
     org_unit = relationship("OrgUnit")
     campaign = relationship("Campaign")
+    requested_by = relationship("User")
 
     @property
     def status_label(self) -> str:
