@@ -1,13 +1,18 @@
-# Two commands do all set-up on a fresh machine with only python3: `make run` and `make test`.
+# Two commands do all set-up on a fresh machine with only python3 (3.11+): `make run` and `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
+# The demo's "today": on this day the 2022 漏保漏救 campaign is part-way done (推动落实阶段).
+DEMO_TODAY ?= 2022-08-20
+DEMO_ENV := DUBAN_DEMO=1 DUBAN_TODAY=$(DEMO_TODAY)
+FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install clean worker
+.PHONY: run test install clean worker migrations
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "需要 Python 3.11 或更高版本（当前 %s）" % sys.version.split()[0])'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -15,16 +20,24 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo: migrate, seed on first start, serve on 127.0.0.1:$(PORT).
 run: $(STAMP)
-	$(BIN)/flask --app wsgi db upgrade
-	$(BIN)/flask --app wsgi demo seed --if-empty
-	DUBAN_DEMO=1 $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
+	$(DEMO_ENV) $(FLASK) db upgrade
+	$(DEMO_ENV) $(FLASK) demo seed --if-empty
+	@echo "演示地址：http://127.0.0.1:$(PORT)/ （演示日期 $(DEMO_TODAY)，按 Ctrl+C 停止）"
+	$(DEMO_ENV) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Background jobs for a deployment with REDIS_URL set (without it jobs run inline).
 worker: $(STAMP)
-	$(BIN)/flask --app wsgi jobs worker
+	$(FLASK) jobs worker
+
+# Regenerate the initial migration from the models (development only; see README).
+migrations: $(STAMP)
+	rm -f platform/duban/migrations/versions/*.py
+	tmp=$$(mktemp -d) && env -u DATABASE_URL DUBAN_INSTANCE=$$tmp DUBAN_DEMO=1 $(FLASK) db migrate --rev-id 0001 -m "initial schema" && rm -rf $$tmp
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3
+	rm -rf $(VENV) instance/duban.sqlite3

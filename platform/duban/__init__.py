@@ -23,7 +23,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("DUBAN_INSTANCE", str(REPO_ROOT / "instance")),
                 template_folder=str(REPO_ROOT / "templates"))
     app.config.from_mapping(config.defaults(app.instance_path))
-    app.config.from_prefixed_env("DUBAN", loads=_loads)
+    # DUBAN_* variables keep their prefix as config keys (Flask's from_prefixed_env would strip it).
+    app.config.update({k: _loads(v) for k, v in os.environ.items() if k.startswith("DUBAN_")})
     if test_config:
         app.config.update(test_config)
     _refuse_default_secret(app, config.DEFAULT_SECRET_KEY)
