@@ -73,8 +73,8 @@ class Client(FlaskClient):
 
         from duban.tenancy.scoping import set_tenant
 
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)
+        for key in list(vars(g)):
+            g.pop(key, None)
         # Like production, where each request has a fresh session: no tenant, nothing cached.
         set_tenant(db.session, None)
         db.session.expire_all()

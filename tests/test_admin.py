@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 from duban.errors import ValidationError
@@ -12,35 +11,6 @@ from duban.tenancy.models import Membership, OrgUnit, Tenant, User
 from duban.tenancy.scoping import set_tenant
 
 from . import factories
-from .conftest import Client
-
-
-class FreshClient(Client):
-    """Requests share the test's app context and session; start each one the way a real one
-    starts (empty g, no tenant scope, nothing loaded) so clients never inherit each other's user."""
-
-    def open(self, *args, **kwargs):
-        for key in list(vars(g)):
-            g.pop(key, None)
-        set_tenant(db.session, None)
-        db.session.expire_all()
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = FreshClient
-    return app.test_client()
-
-
-@pytest.fixture
-def login_as(app):
-    def make(user):
-        app.test_client_class = FreshClient
-        c = app.test_client()
-        assert c.login(user.username).status_code == 302
-        return c
-    return make
 
 
 def _count(model) -> int:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from duban import config as duban_config
@@ -10,27 +9,9 @@ from duban import create_app
 from duban.extensions import db
 from duban.tenancy.models import User
 from duban.tenancy.passwords import set_password
-from duban.tenancy.scoping import set_tenant
 
 from . import factories
 from .conftest import Client, _token
-
-
-class FreshClient(Client):
-    """Each request starts like a real one: empty g, no tenant scope, nothing loaded."""
-
-    def open(self, *args, **kwargs):
-        for key in list(vars(g)):
-            g.pop(key, None)
-        set_tenant(db.session, None)
-        db.session.expire_all()
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = FreshClient
-    return app.test_client()
 
 
 def _app_like(app, **overrides):

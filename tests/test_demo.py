@@ -6,7 +6,6 @@ from datetime import date, datetime, time
 
 import filetype
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 from duban import clock
@@ -22,15 +21,6 @@ from duban.tenancy.models import OrgUnit, Tenant, User
 from duban.tenancy.scoping import set_tenant
 
 from .conftest import Client
-
-
-class FreshClient(Client):
-    def open(self, *args, **kwargs):
-        for key in list(vars(g)):
-            g.pop(key, None)
-        set_tenant(db.session, None)
-        db.session.expire_all()
-        return super().open(*args, **kwargs)
 
 
 def _all(stmt):
@@ -128,7 +118,7 @@ def test_evidence_and_lists(app, demo):
 
 
 def test_demo_logins_work(app, demo):
-    app.test_client_class = FreshClient
+    app.test_client_class = Client
     for username, *_ in DEMO_USERS:
         c = app.test_client()
         r = c.login(username, DEMO_PASSWORD)

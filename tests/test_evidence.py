@@ -9,7 +9,7 @@ import zlib
 from urllib.parse import quote
 
 import pytest
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import func, select
 
 from duban.campaigns.models import TaskSpec
@@ -17,10 +17,8 @@ from duban.evidence.models import Attachment
 from duban.evidence.storage import blob_path
 from duban.extensions import db
 from duban.tasks.models import Task, TaskEvent
-from duban.tenancy.scoping import set_tenant
 
 from . import factories
-from .conftest import Client
 from .factories import launch
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,34 +54,6 @@ def office_bytes(part: str) -> bytes:
     return out.getvalue()
 
 
-class FreshClient(Client):
-    """The tests share one app context and one session with the requests, so what a request
-    caches in g (Flask-Login's user, Flask-WTF's CSRF token) and the session's tenant scope (with
-    rows loaded under it) would leak from one client to the next. Start every request the way a
-    real one starts: empty g, no tenant, nothing loaded."""
-
-    def open(self, *args, **kwargs):
-        for key in list(vars(g)):
-            g.pop(key, None)
-        set_tenant(db.session, None)
-        db.session.expire_all()
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def login_as(app):
-    """Like conftest's login_as, for tests that use several users' clients in turn."""
-    def make(user):
-        app.test_client_class = FreshClient
-        c = app.test_client()
-        # Rows remember the tenant scope they were loaded under: load the user under its own.
-        set_tenant(db.session, user.tenant_id)
-        db.session.expire(user)
-        assert c.login(user.username).status_code == 302
-        return c
-    return make
-
-
 def fetch(client, url):
     """GET url and close the response (a sent file stays open until closed)."""
     with client.get(url) as r:
@@ -92,7 +62,7 @@ def fetch(client, url):
 
 @pytest.fixture
 def setup(district, login_as):
-    campaign = launch(district["units"]["湖里区民政局"], district["users"]["admin"])
+    launch(district["units"]["湖里区民政局"], district["users"]["admin"])
     task = db.session.scalars(select(Task).join(TaskSpec, TaskSpec.id == Task.spec_id).where(
         Task.org_unit_id == district["units"]["金湖社区"].id, TaskSpec.template_key == "household_screening")).one()
     return {"task": task, "village": login_as(district["users"]["village"]), **district}

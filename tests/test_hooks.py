@@ -1,5 +1,4 @@
 """One test per hook: a code plugin implements it and the core is seen to use the answer."""
-import types
 
 import pytest
 from sqlalchemy import func, select
@@ -87,13 +86,17 @@ class Recorder:
 def hooked(app, district):
     rec = Recorder()
     other = create_app({**app.config, "DUBAN_PLUGINS": [], "DUBAN_EXTRA_PLUGINS": [rec]})
+    # Read the ids here: touching the fixture's rows inside the other app's context would make
+    # this app's session borrow a connection from the other app's engine.
+    unit_ids = {name: u.id for name, u in district["units"].items()}
+    user_ids = {name: u.id for name, u in district["users"].items()}
     with other.app_context():
         # The other app has its own session: load the fixture's rows into it.
         from duban.tenancy.models import OrgUnit, User
         from duban.tenancy.scoping import set_tenant
 
-        units = {name: db.session.get(OrgUnit, u.id) for name, u in district["units"].items()}
-        users = {name: db.session.get(User, u.id) for name, u in district["users"].items()}
+        units = {name: db.session.get(OrgUnit, i) for name, i in unit_ids.items()}
+        users = {name: db.session.get(User, i) for name, i in user_ids.items()}
         set_tenant(db.session, units["湖里区民政局"].tenant_id)
         yield rec, {"units": units, "users": users}
         db.session.rollback()

@@ -15,7 +15,7 @@ from datetime import date
 
 import pypdf
 import pytest
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import select
 
 from duban.errors import ValidationError
@@ -30,7 +30,6 @@ from duban.tenancy.scoping import set_tenant
 from duban.tenancy.tree import add_unit
 
 from . import factories
-from .conftest import Client
 
 RARE_UNIT = "𠮷䶮社区"  # U+20BB7 (CJK Ext. B) and U+4DAE (Ext. A): rare characters in real names
 HEADINGS = ("概况", "阶段安排", "各单位进度", "逾期任务", "三项清单", "问题清单", "整改清单", "成果清单")
@@ -66,30 +65,6 @@ def glyph_guard():
         logger.removeHandler(handler)
     problems = glyph_problems(handler.records)
     assert not problems, "WeasyPrint could not render some text:\n" + "\n".join(problems[:20])
-
-
-class FreshClient(Client):
-    """Requests in tests share the test's app context and session: start each one as a real
-    request starts (empty g, so no cached Flask-Login user; no tenant scope; nothing loaded),
-    so that several users' clients can take turns within one test."""
-
-    def open(self, *args, **kwargs):
-        for key in list(vars(g)):
-            g.pop(key, None)
-        set_tenant(db.session, None)
-        db.session.expire_all()
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def login_as(app):
-    """login_as(user) -> a logged-in client; unlike conftest's, several may be used per test."""
-    def make(user):
-        app.test_client_class = FreshClient
-        client = app.test_client()
-        assert client.login(user.username).status_code == 302
-        return client
-    return make
 
 
 @pytest.fixture

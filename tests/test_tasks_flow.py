@@ -14,7 +14,7 @@ from duban.tasks.models import FormEntry, Task, TaskEvent
 
 from . import factories
 from .factories import launch
-from .test_evidence import login_as, pdf_bytes, png_bytes  # noqa: F401  (login_as: several users per test)
+from .test_evidence import pdf_bytes, png_bytes
 
 VALID_REPORT = {
     "to_screen": "120", "screened": "80", "new_dibao": "3", "new_tekun": "1", "new_children": "0",

@@ -8,7 +8,6 @@ without an object id must not show the other unit's data, and no POST may change
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from sqlalchemy import func, select
