@@ -69,12 +69,12 @@ def jobs_worker(burst: bool):
     from redis import Redis
     from rq import Worker
 
-    from .jobs import QUEUE_NAME
+    from .jobs import queue_name
 
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.ClickException("未设置 REDIS_URL：嵌入式部署中后台任务直接在请求内执行，无需 worker。")
-    Worker([QUEUE_NAME], connection=Redis.from_url(url)).work(burst=burst)
+    Worker([queue_name()], connection=Redis.from_url(url)).work(burst=burst)
 
 
 def init_app(app: Flask) -> None:

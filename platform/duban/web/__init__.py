@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def helpers():
-        return {"today": clock.today(), "ROLE_LABELS": ROLE_LABELS}
+        return {"today": clock.today(), "ROLE_LABELS": ROLE_LABELS, "manages_org": _manages_org}
 
     @app.template_filter("cn_date")
     def cn_date(value):
@@ -44,6 +44,16 @@ def init_app(app: Flask) -> None:
     for code, message in ((403, "您没有执行此操作的权限。"), (404, "页面不存在，或您无权查看。"),
                           (413, "上传的文件过大。"), (429, "操作过于频繁，请稍后再试。")):
         app.register_error_handler(code, _handler(code, message))
+
+
+def _manages_org() -> bool:
+    """Whether the logged-in user may open the organisation pages (for the menu)."""
+    from flask_login import current_user
+
+    from ..tenancy.access import roots
+    from ..tenancy.permissions import Permission
+
+    return current_user.is_authenticated and bool(roots(current_user, Permission.ORG_MANAGE))
 
 
 def _handler(code: int, message: str):
