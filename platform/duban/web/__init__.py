@@ -23,6 +23,8 @@ def init_app(app: Flask) -> None:
     def helpers():
         return {"today": clock.today(), "ROLE_LABELS": ROLE_LABELS, "manages_org": _manages_org}
 
+    app.jinja_env.globals["user_can"] = _user_can  # a global, so imported macros see it too
+
     @app.template_filter("cn_date")
     def cn_date(value):
         if value is None:
@@ -54,6 +56,16 @@ def _manages_org() -> bool:
     from ..tenancy.permissions import Permission
 
     return current_user.is_authenticated and bool(roots(current_user, Permission.ORG_MANAGE))
+
+
+def _user_can(permission: str, unit) -> bool:
+    """Whether the logged-in user holds permission (a Permission value) at unit."""
+    from flask_login import current_user
+
+    from ..tenancy.access import can
+    from ..tenancy.permissions import Permission
+
+    return current_user.is_authenticated and can(current_user, Permission(permission), unit)
 
 
 def _handler(code: int, message: str):

@@ -9,7 +9,7 @@ from ...campaigns.registry import definition, registry
 from ...extensions import db
 from ...reports.progress import breakdown, overdue_tasks, task_light, due_soon_days
 from ...tasks.models import Task
-from ...tenancy.access import can, require, roots
+from ...tenancy.access import require, roots
 from ...tenancy.permissions import Permission
 from ...tenancy.tree import path_range
 from ..forms import one_transaction
@@ -109,8 +109,7 @@ def show(campaign_id: int):
     return render_template(
         "campaigns/show.html", campaign=campaign, unit=unit, total=total, rows=rows, own_tasks=own_tasks,
         overdue=overdue_tasks(db.session, campaign, unit, today, limit=50), trail=ancestors,
-        light=lambda t: task_light(t.status, t.due_on, today, due_soon_days()),
-        can_report=can(current_user, Permission.REPORT_GENERATE, unit))
+        light=lambda t: task_light(t.status, t.due_on, today, due_soon_days()))
 
 
 def _trail(campaign, unit):
