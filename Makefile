@@ -9,7 +9,7 @@ DEMO_TODAY ?= 2022-08-20
 DEMO_ENV := DUBAN_DEMO=1 DUBAN_TODAY=$(DEMO_TODAY)
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install clean worker migrations
+.PHONY: run test install clean worker migration
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "需要 Python 3.11 或更高版本（当前 %s）" % sys.version.split()[0])'
@@ -35,9 +35,10 @@ worker: $(STAMP)
 	$(FLASK) jobs worker
 
 # Regenerate the initial migration from the models (development only; see README).
-migrations: $(STAMP)
-	rm -f platform/duban/migrations/versions/*.py
-	tmp=$$(mktemp -d) && env -u DATABASE_URL DUBAN_INSTANCE=$$tmp DUBAN_DEMO=1 $(FLASK) db migrate --rev-id 0001 -m "initial schema" && rm -rf $$tmp
+migration: $(STAMP)  ## autogenerate the next revision from the models: make migration MSG="add surveys"
+	test -n "$(MSG)" || (echo 'usage: make migration MSG="what changed"' >&2; exit 2)
+	tmp=$$(mktemp -d) && env -u DATABASE_URL DUBAN_INSTANCE=$$tmp DUBAN_DEMO=1 $(FLASK) db upgrade \
+	  && env -u DATABASE_URL DUBAN_INSTANCE=$$tmp DUBAN_DEMO=1 $(FLASK) db migrate -m "$(MSG)"; rc=$$?; rm -rf $$tmp; exit $$rc
 
 clean:
 	rm -rf $(VENV) instance/duban.sqlite3

@@ -5,3 +5,4 @@ from .lists import models as lists  # noqa: F401
 from .reports import models as reports  # noqa: F401
 from .tasks import models as tasks  # noqa: F401
 from .tenancy import models as tenancy  # noqa: F401
+from .audit import models as audit  # noqa: F401

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:29:55.532161
+Create Date: 2026-11-23 12:00:30.355771
 
 """
 from alembic import op
@@ -101,6 +101,34 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_memberships_org_unit_id'), ['org_unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_memberships_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_memberships_user_id'), ['user_id'], unique=False)
+
+    op.create_table('audit_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=60), nullable=False),
+    sa.Column('object_type', sa.String(length=40), nullable=False),
+    sa.Column('object_id', sa.Integer(), nullable=True),
+    sa.Column('campaign_id', sa.Integer(), nullable=True),
+    sa.Column('org_unit_id', sa.Integer(), nullable=True),
+    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('old', sa.JSON(), nullable=True),
+    sa.Column('new', sa.JSON(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_events_actor_id_users')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_audit_events_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_audit_events_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_audit_events_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
+    )
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_events_action'), ['action'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_actor_id'), ['actor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_org_unit_id'), ['org_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_unit_path'), ['unit_path'], unique=False)
 
     op.create_table('campaign_phases',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -447,6 +475,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_campaign_phases_campaign_id'))
 
     op.drop_table('campaign_phases')
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_events_unit_path'))
+        batch_op.drop_index(batch_op.f('ix_audit_events_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_events_org_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_events_campaign_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_events_actor_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_events_action'))
+
+    op.drop_table('audit_events')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_memberships_user_id'))
         batch_op.drop_index(batch_op.f('ix_memberships_tenant_id'))
