@@ -7,7 +7,8 @@ from duban import create_app, hookimpl
 from duban.campaigns.registry import definition
 from duban.campaigns.services import create_draft, publish
 from duban.campaigns.types import (
-    CampaignType, Checklist, ChecklistItem, DeadlineRule, FormDefinition, FormField, ListColumn, MonthDay,
+    CampaignType, Checklist, ChecklistItem, DeadlineRule, FormDefinition, FormField, LedgerColumn, LedgerDefinition,
+    ListColumn, MonthDay,
     Phase, ScreeningCategory, TaskTemplate,
 )
 from duban.errors import ValidationError
@@ -63,6 +64,11 @@ class Recorder:
     def screening_checks(self, campaign_type):
         if campaign_type == KEY:
             return [ChecklistItem("q1", "是否及时")]
+
+    @hookimpl
+    def campaign_ledgers(self, campaign_type):
+        if campaign_type == KEY:
+            return {"roster": LedgerDefinition("roster", "花名册", (LedgerColumn("name", "姓名"), LedgerColumn("id", "身份证号", "id_number")))}
 
     @hookimpl
     def list_columns(self, campaign_type, list_kind):
@@ -195,3 +201,8 @@ def test_hook_task_status_changed(hooked):
     tasks.save_form(db.session, user, task, {"n": "3"})
     tasks.submit(db.session, user, task)
     assert rec.events[-1] == ("status", "in_progress", "submitted")
+
+
+def test_hook_campaign_ledgers(hooked):
+    ledger = definition(KEY).ledgers["roster"]
+    assert [c.label for c in ledger.columns] == ["姓名", "身份证号"] and ledger.level == "village"

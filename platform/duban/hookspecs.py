@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .campaigns.models import Campaign
     from .campaigns.types import (
-        CampaignType, Checklist, ChecklistItem, FormDefinition, ListColumn, Phase, ScreeningCategory,
+        CampaignType, Checklist, ChecklistItem, FormDefinition, LedgerDefinition, ListColumn, Phase,
+        ScreeningCategory,
         TaskTemplate,
     )
     from .tasks.models import Task
@@ -98,6 +99,12 @@ def list_columns(campaign_type: str, list_kind: str) -> list[ListColumn] | None:
     A column whose key is a core field of the entry (see docs/plugins.md) shows that field;
     any other key is stored with the entry as an extra value. Stops at first non-None result.
     """
+
+
+@hookspec(firstresult=True)
+def campaign_ledgers(campaign_type: str) -> dict[str, LedgerDefinition] | None:
+    """Return the ledgers (台账) of campaign_type keyed by ledger key, each with its columns in the
+    official order of the plan's attachment. Stops at first non-None result."""
 
 
 # --- Runtime -------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from ..hookspecs import hookimpl
 
 from .types import (
     CampaignType, Checklist, ChecklistItem, DeadlineRule, FormDefinition, FormField, FormRule,
-    ListColumn, MonthDay, Phase, ScreeningCategory, TaskTemplate,
+    LedgerColumn, LedgerDefinition, ListColumn, MonthDay, Phase, ScreeningCategory, TaskTemplate,
 )
 
 
@@ -79,6 +79,14 @@ class YamlCampaign:
                         for c in cols)
             for kind, cols in _load(folder, "lists.yaml").items()
         }
+        self.ledgers = {
+            key: LedgerDefinition(
+                key=key, title=raw["title"], level=raw.get("level", "village"), source=raw.get("source", ""),
+                columns=tuple(LedgerColumn(key=c["key"], label=c["label"], type=c.get("type", "text"),
+                                           required=bool(c.get("required", False)),
+                                           choices=tuple(c.get("choices", ()))) for c in raw["columns"]))
+            for key, raw in _load(folder, "ledgers.yaml").items()
+        }
 
     @staticmethod
     def _form(key: str, raw: dict) -> FormDefinition:
@@ -129,6 +137,10 @@ class YamlCampaign:
     @hookimpl
     def screening_checks(self, campaign_type):
         return list(self.checks) if self.mine(campaign_type) else None
+
+    @hookimpl
+    def campaign_ledgers(self, campaign_type):
+        return self.ledgers if self.mine(campaign_type) else None
 
     @hookimpl
     def list_columns(self, campaign_type, list_kind):

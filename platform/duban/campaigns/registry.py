@@ -39,7 +39,7 @@ def _assemble(pm, ctype, plugin_name) -> CampaignDefinition:
         type=ctype, phases=phases, tasks=tasks, checklists=checklists, forms=forms,
         screening_categories=tuple(hook.screening_categories(campaign_type=key) or ()),
         screening_checks=tuple(hook.screening_checks(campaign_type=key) or ()),
-        lists=lists, plugin=plugin_name,
+        lists=lists, ledgers=dict(hook.campaign_ledgers(campaign_type=key) or {}), plugin=plugin_name,
     )
     check(definition)
     return definition

@@ -143,6 +143,28 @@ class ListColumn:
 
 
 @dataclass(frozen=True)
+class LedgerColumn:
+    """One column of a ledger (台账), in the official order of the plan's attachment."""
+
+    key: str
+    label: str
+    type: str = "text"  # text | int | decimal | date | choice | id_number | phone
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LedgerDefinition:
+    """A ledger the units keep: one row per household or person, exported in exactly this column order."""
+
+    key: str
+    title: str
+    columns: tuple[LedgerColumn, ...]
+    level: str = "village"
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class CampaignType:
     """The descriptor a plugin registers; the parts come from the other hooks."""
 
@@ -166,6 +188,7 @@ class CampaignDefinition:
     screening_categories: tuple[ScreeningCategory, ...]
     screening_checks: tuple[ChecklistItem, ...]
     lists: dict[str, tuple[ListColumn, ...]]
+    ledgers: dict[str, LedgerDefinition] = field(default_factory=dict)
     plugin: str = ""
 
     @property
