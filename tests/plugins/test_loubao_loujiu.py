@@ -9,7 +9,9 @@ from duban.campaigns.registry import definition
 from duban.campaigns.services import create_draft
 from duban.extensions import db
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+# The plans live in shared/seeds beside the repository (CI checks out shared/ next to it).
+SEEDS = next((p / "shared" / "seeds" for p in Path(__file__).resolve().parents if (p / "shared" / "seeds").is_dir()),
+             None)
 
 
 @pytest.fixture
@@ -43,6 +45,7 @@ def test_report_deadlines_from_the_text(district, d):
     assert due["satisfaction_survey"][1] == "township"
 
 
+@pytest.mark.skipif(SEEDS is None, reason="shared/seeds is not beside the repository")
 def test_deadline_dates_appear_in_seed_text(d):
     text = (SEEDS / "000_90a7f92d902cf201.txt").read_text(encoding="utf-8")
     for day in ("6月17日", "7月19日", "8月18日", "9月28日"):
