@@ -24,6 +24,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(DEMO_ENV) $(FLASK) db upgrade
 	$(DEMO_ENV) $(FLASK) demo seed --if-empty
+	$(DEMO_ENV) $(FLASK) supervision remind
 	@echo "演示地址：http://127.0.0.1:$(PORT)/ （演示日期 $(DEMO_TODAY)，按 Ctrl+C 停止）"
 	$(DEMO_ENV) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 

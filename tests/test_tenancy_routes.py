@@ -8,6 +8,7 @@ without an object id must not show the other unit's data, and no POST may change
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -22,7 +23,9 @@ from . import factories
 
 MARKER_UNIT = "金湖社区"            # a village under 湖里街道
 MARKER_TEXT = "泄露检查标记问题"      # a problem description only 金湖社区's people may read
-PUBLIC = {"static", "auth.login", "auth.logout"}
+PUBLIC = {"static", "auth.login", "auth.logout",
+          # The residents' survey pages answer anyone with the link (tests/surveys/test_public.py).
+          "survey_public.form", "survey_public.submit", "survey_public.thanks"}
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
        b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00\x00\x00IEND\xaeB`\x82")
 
@@ -51,11 +54,31 @@ def world(district):
                     status="done")
     db.session.add_all([rect, result, job])
     db.session.commit()
+    # An open residents' survey with a free-text answer from the marker community.
+    from duban.surveys import public as survey_public, services as surveys
+
+    survey = surveys.create_survey(db.session, users["admin"], campaign)
+    survey.opens_on, survey.closes_on = date(2022, 7, 1), date(2022, 7, 31)
+    surveys.open_survey(db.session, users["admin"], survey)
+    link = surveys.links_under(db.session, survey, u[MARKER_UNIT])[0]
+    survey_public.submit(db.session, link, "world-browser", {"overall": "满意", "staff_attitude": "5",
+                                                             "policy_awareness": "了解", "home_visit": "走访过",
+                                                             "suggestions": MARKER_TEXT})
+    db.session.commit()
     ids = {
         "campaign_id": campaign.id, "task_id": task.id, "attachment_id": att.id, "problem_id": problem.id,
         "rect_id": rect.id, "rectification_id": rect.id, "result_id": result.id, "job_id": job.id,
         "unit_id": u[MARKER_UNIT].id, "user_id": users["village"].id,
     }
+    from .screening.helpers import screening_objects  # household screening and ledgers
+
+    ids.update(screening_objects(district, campaign))
+    from .supervision_world import supervision_objects  # escalations, clues, circulars, spot checks, notifications
+
+    ids.update(supervision_objects(district, campaign))
+    from .plandraft.world import plandraft_objects  # a tenant template saved from a plan
+
+    ids.update(plandraft_objects(district))
     entry_ids = {"problems": problem.id, "rectifications": rect.id, "results": result.id}
 
     other = factories.make_tree({"思明区民政局": {"中华街道": ["光彩社区"]}})

@@ -36,9 +36,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.limiter.init_app(app)
     _init_plugins(app)
 
-    from . import cli, jobs, tenancy, web
+    from . import cli, jobs, notifications, tenancy, web
     tenancy.init_app(app)
     jobs.init_app(app)
+    notifications.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     return app

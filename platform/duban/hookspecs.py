@@ -24,11 +24,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from flask import Flask
 
     from .campaigns.models import Campaign
+    from .screening.spec import ScreeningRules
     from .campaigns.types import (
-        CampaignType, Checklist, ChecklistItem, FormDefinition, LedgerDefinition, ListColumn, Phase,
+        CampaignType, Checklist, ChecklistItem, EvaluationDefinition, FormDefinition, LedgerDefinition, ListColumn, Phase,
         ScreeningCategory,
         TaskTemplate,
     )
+    from .surveys.types import SurveyDefinition
     from .tasks.models import Task
     from .tenancy.models import OrgUnit, User
 
@@ -45,6 +47,18 @@ def register_campaign_types(app: Flask) -> list[CampaignType]:
 
     :param app: the Flask app being created (read its config if the plugin needs it).
     :returns: a list of :class:`~duban.campaigns.types.CampaignType`; keys are unique across plugins.
+    """
+
+
+# --- Tenant-owned types (plandraft: templates a bureau saved from its own plan) -------------
+
+@hookspec
+def tenant_campaign_types(tenant_id: int) -> list[CampaignType]:
+    """Return the campaign types that belong to tenant tenant_id alone (none of another tenant's).
+
+    Called per app context for the tenant the session is scoped to, never at start-up; results of
+    every plugin are merged. Each type's parts come from the definition hooks below, like an
+    installed type's. A key that clashes with an installed type is ignored.
     """
 
 
@@ -107,6 +121,38 @@ def campaign_ledgers(campaign_type: str) -> dict[str, LedgerDefinition] | None:
     official order of the plan's attachment. Stops at first non-None result."""
 
 
+# --- Household screening (screening/, ledgers/) ----------------------------------------------
+
+@hookspec(firstresult=True)
+def screening_rules(campaign_type: str) -> ScreeningRules | None:
+    """Return the matching rules that turn imported department data into campaign_type's
+    摸排对象清单 (:class:`~duban.screening.spec.ScreeningRules`: rules, the programmes a visit may
+    include a person in, the visit ledger's layout and the progress-form fields counted from it).
+    Stops at first non-None result; a type without data matching returns None."""
+
+
+# --- Residents' satisfaction surveys (群众满意度测评) ----------------------------------------
+
+@hookspec(firstresult=True)
+def campaign_survey(campaign_type: str) -> SurveyDefinition | None:
+    """Return the residents' satisfaction survey of campaign_type: its questions, which question
+    gives the satisfaction rate, the level whose units get public links, and the threshold below
+    which a unit gets a 问题清单 entry. None when the type has no survey (or is not yours).
+    Stops at first non-None result.
+    """
+
+
+# --- Close-out evaluation (验收, 年终评价) -----------------------------------------------------
+
+@hookspec(firstresult=True)
+def campaign_evaluation(campaign_type: str) -> EvaluationDefinition | None:
+    """Return how a superior scores or grades each unit below it at close-out: the title, which
+    levels are evaluated and the grades with their lowest scores. None (or not yours) gives the
+    core's default (考核评价 of every township and village, 优秀/良好/合格/不合格 at 90/80/60).
+    Stops at first non-None result.
+    """
+
+
 # --- Runtime -------------------------------------------------------------------------------
 
 @hookspec
@@ -130,3 +176,18 @@ def campaign_published(campaign: Campaign, actor: User) -> None:
 @hookspec
 def task_status_changed(task: Task, previous: str, actor: User) -> None:
     """Called after a task changes status (submitted, approved, returned); return value ignored."""
+
+
+# --- Notifications (supervision) -------------------------------------------------------------
+
+@hookspec
+def notification_created(notification) -> None:
+    """Forward one in-app notification to another channel (e-mail, SMS, a chat bot, …).
+
+    Called once per notification after the transaction that created it has committed — in a
+    background job with REDIS_URL, inline otherwise. ``notification`` is a
+    :class:`duban.notifications.channels.OutgoingNotification` (plain data: recipient, title,
+    body, link, and the recipient's e-mail address when they turned e-mail on). An exception is
+    logged and does not affect the other channels or the in-app notification. The core's own
+    SMTP sender (duban.notifications.smtp) implements this hook when DUBAN_SMTP_HOST is set.
+    """

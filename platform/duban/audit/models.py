@@ -20,7 +20,9 @@ class AuditEvent(TenantOwned, db.Model):
     action: Mapped[str] = mapped_column(String(60), index=True)
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int | None] = mapped_column(Integer)
-    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    # Not a foreign key, like object_id: the trail outlives what it is about (a draft campaign may
+    # be discarded, and its events must neither block that nor disappear with it).
+    campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     unit_path: Mapped[str] = mapped_column(PathString, index=True, default="")
     old: Mapped[dict | None] = mapped_column(JSON)

@@ -1,8 +1,9 @@
 """Read a campaign type's parts from YAML, so a plugin's data lives in data files.
 
 A plugin folder holds campaign.yaml (type, phases, tasks), checklists.yaml, forms.yaml,
-lists.yaml and screening.yaml; :class:`YamlCampaign` loads them once and answers the
-definition hooks for its own key. See docs/plugins.md for the format.
+lists.yaml, screening.yaml and optionally survey.yaml and rules.yaml (screening matching rules);
+:class:`YamlCampaign` loads them once and answers the definition hooks for its own key.
+See docs/plugins.md for the format.
 """
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from importlib.resources.abc import Traversable
 import yaml
 
 from ..hookspecs import hookimpl
+from ..screening.spec import parse_rules
+from ..surveys.types import survey_from_yaml
 
 from .types import (
     CampaignType, Checklist, ChecklistItem, DeadlineRule, FormDefinition, FormField, FormRule,
     LedgerColumn, LedgerDefinition, ListColumn, MonthDay, Phase, ScreeningCategory, TaskTemplate,
 )
+from .yaml_parts import deadline_from_yaml, evaluation_from_yaml, responsible_from_yaml, rollup_from_yaml
 
 
 def _load(folder: Traversable, name: str) -> dict:
@@ -26,13 +30,7 @@ def _load(folder: Traversable, name: str) -> dict:
 
 
 def _deadline(raw: dict) -> DeadlineRule:
-    if "date" in raw:
-        return DeadlineRule("fixed", on=MonthDay.parse(raw["date"], raw.get("year_offset", 0)))
-    if raw.get("phase_end"):
-        return DeadlineRule("phase_end")
-    if "days_after_publish" in raw:
-        return DeadlineRule("relative", days=int(raw["days_after_publish"]))
-    raise ValueError(f"unknown deadline rule {raw!r}")
+    return deadline_from_yaml(raw)
 
 
 class YamlCampaign:
@@ -53,8 +51,11 @@ class YamlCampaign:
                   description=p.get("description", ""), source=p.get("source", ""))
             for p in meta["phases"]
         )
+        self.evaluation = evaluation_from_yaml(meta.get("evaluation"))
         self.tasks = tuple(
-            TaskTemplate(key=k["key"], title=k["title"], phase=k["phase"], level=k["level"],
+            TaskTemplate(key=k["key"], title=k["title"], phase=k["phase"],
+                         level=k.get("level", "department" if k.get("responsible") else ""),
+                         responsible=responsible_from_yaml(k.get("responsible")), period_label=k.get("period_label", ""),
                          deadline=_deadline(k["deadline"]), description=k.get("description", "").strip(),
                          checklist=k.get("checklist"), form=k.get("form"),
                          evidence_required=bool(k.get("evidence_required", False)), source=k.get("source", ""))
@@ -83,10 +84,15 @@ class YamlCampaign:
             key: LedgerDefinition(
                 key=key, title=raw["title"], level=raw.get("level", "village"), source=raw.get("source", ""),
                 columns=tuple(LedgerColumn(key=c["key"], label=c["label"], type=c.get("type", "text"),
-                                           required=bool(c.get("required", False)),
-                                           choices=tuple(c.get("choices", ()))) for c in raw["columns"]))
+                                           required=bool(c.get("required", False)), group=c.get("group", ""),
+                                           choices=tuple(c.get("choices", ()))) for c in raw["columns"]),
+                note=(raw.get("note") or "").strip())
             for key, raw in _load(folder, "ledgers.yaml").items()
         }
+        rules = _load(folder, "rules.yaml")
+        self.rules = parse_rules(rules) if rules else None
+        survey = _load(folder, "survey.yaml")
+        self.survey = survey_from_yaml(survey) if survey else None
 
     @staticmethod
     def _form(key: str, raw: dict) -> FormDefinition:
@@ -98,7 +104,8 @@ class YamlCampaign:
             for f in raw["fields"]
         )
         rules = tuple(FormRule(r["left"], r["right"], r["message"]) for r in raw.get("rules", []))
-        return FormDefinition(key=key, title=raw["title"], fields=fields, rules=rules, source=raw.get("source", ""))
+        return FormDefinition(key=key, title=raw["title"], fields=fields, rules=rules, source=raw.get("source", ""),
+                              rollup=rollup_from_yaml(key, raw.get("rollup"), fields))
 
     def mine(self, campaign_type: str) -> bool:
         return campaign_type == self.key
@@ -139,8 +146,20 @@ class YamlCampaign:
         return list(self.checks) if self.mine(campaign_type) else None
 
     @hookimpl
+    def campaign_evaluation(self, campaign_type):
+        return self.evaluation if self.mine(campaign_type) else None
+
+    @hookimpl
     def campaign_ledgers(self, campaign_type):
         return self.ledgers if self.mine(campaign_type) else None
+
+    @hookimpl
+    def campaign_survey(self, campaign_type):
+        return self.survey if self.mine(campaign_type) else None
+
+    @hookimpl
+    def screening_rules(self, campaign_type):
+        return self.rules if self.mine(campaign_type) else None
 
     @hookimpl
     def list_columns(self, campaign_type, list_kind):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -27,6 +27,10 @@ class Campaign(TenantOwned, db.Model):
     created_at: Mapped[datetime] = created_at_column()
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     published_on: Mapped[date | None] = mapped_column(Date)
+    # Warning lights (reports/progress.py): an open task due within this many working days is
+    # yellow; a unit this many percentage points behind a phase's 序时进度 is yellow too.
+    due_soon_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    pace_margin: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
 
     root_unit: Mapped[OrgUnit] = relationship()
     created_by: Mapped[User] = relationship()
@@ -74,6 +78,17 @@ class TaskSpec(TenantOwned, db.Model):
     form_key: Mapped[str | None] = mapped_column(String(60))
     evidence_required: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(Text, default="")
+    # Bureau departments (股室/中心) by name that get this task besides the units of ``level``
+    # ("department": only them). Names, so a draft can show ones the bureau has not set up yet.
+    responsible: Mapped[list] = mapped_column(JSON, default=list)
+    # One period of a recurring task ("2022-04", "2023-Q3"): template_key is "<template>@<period>".
+    period_key: Mapped[str | None] = mapped_column(String(20))
+    period_label: Mapped[str | None] = mapped_column(String(40))
 
     campaign: Mapped[Campaign] = relationship(back_populates="specs")
+
+    @property
+    def base_key(self) -> str:
+        """The task template's key, without the period of a recurring task."""
+        return self.template_key.split("@", 1)[0]
     __table_args__ = (UniqueConstraint("campaign_id", "template_key", name="uq_task_specs_campaign_key"),)

@@ -109,11 +109,29 @@ def size_label(n: int) -> str:
     return f"{n} 字节"
 
 
-def soft_delete(session: Session, attachment: Attachment) -> None:
-    """Hide an attachment; its row and stored bytes are kept for the record."""
+def soft_delete(session: Session, attachment: Attachment, actor: User | None = None) -> None:
+    """Hide an attachment; its row and stored bytes are kept for the record (and the audit trail)."""
+    from ..audit.services import record
+
     if attachment.deleted:
         raise ValidationError("该文件已删除")
     attachment.deleted = True
+    record(session, actor, "evidence.deleted", object_type="attachment", object_id=attachment.id,
+           org_unit=attachment.org_unit, campaign_id=_campaign_of(session, attachment),
+           old={"deleted": False}, new={"deleted": True, "filename": attachment.filename, "sha256": attachment.sha256})
+
+
+def _campaign_of(session: Session, attachment: Attachment) -> int | None:
+    """The campaign of what the attachment belongs to (a task or a list entry)."""
+    from ..lists.models import Problem, Rectification, Result
+    from ..tasks.models import Task
+
+    for model, key in ((Task, attachment.task_id), (Problem, attachment.problem_id),
+                       (Rectification, attachment.rectification_id), (Result, attachment.result_id)):
+        if key is not None:
+            owner = session.get(model, key)
+            return owner.campaign_id if owner is not None else None
+    return None
 
 
 def is_inline(attachment: Attachment) -> bool:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import clock
+from ..audit.services import record
 from ..campaigns.models import Campaign
 from ..campaigns.registry import definition
 from ..campaigns.types import FormDefinition, FormField, ListColumn
@@ -191,6 +192,8 @@ def record_problem(session: Session, user: User, campaign: Campaign, org_unit: O
                       created_by_id=user.id, tenant_id=org_unit.tenant_id, status="open", **core)
     session.add(problem)
     session.flush()
+    record(session, user, "problem.created", object_type="problem", object_id=problem.id, org_unit=org_unit,
+           campaign_id=campaign.id, new={**core, **extra, "status": "open"})
     return problem
 
 
@@ -210,7 +213,9 @@ def add_rectification(session: Session, user: User, problem: Problem, data: dict
                          extra=extra, created_by_id=user.id, tenant_id=unit.tenant_id, **core)
     session.add(rect)
     session.flush()
-    _follow(problem)
+    record(session, user, "rectification.created", object_type="rectification", object_id=rect.id, org_unit=unit,
+           campaign_id=campaign.id, new={**core, **extra, "problem_id": problem.id})
+    _follow(problem, user)
     return rect
 
 
@@ -255,21 +260,32 @@ def update_rectification_status(session: Session, user: User, rect: Rectificatio
         _check_dates(campaign, rect.problem, {"status": status, "completed_on": done_on}, errors)
     if errors:
         raise ValidationError(fields=errors)
+    old = {"status": rect.status, "completed_on": rect.completed_on}
     rect.status, rect.completed_on = status, done_on
     session.flush()
-    _follow(rect.problem)
+    record(session, user, "rectification.status_changed", object_type="rectification", object_id=rect.id,
+           org_unit=rect.org_unit, campaign_id=rect.campaign_id, old=old,
+           new={"status": status, "completed_on": done_on})
+    _follow(rect.problem, user)
     return rect
 
 
-def _follow(problem: Problem) -> None:
+def _follow(problem: Problem, user: User | None = None) -> None:
     """A problem is rectifying while any rectification is open, closed once all are done."""
     rects = problem.rectifications
+    before = problem.status
     if not rects:
         problem.status = "open"
     elif all(r.status == "done" for r in rects):
         problem.status = "closed"
     else:
         problem.status = "rectifying"
+    if user is not None and problem.status != before:
+        from sqlalchemy.orm import object_session
+
+        record(object_session(problem), user, "problem.status_changed", object_type="problem", object_id=problem.id,
+               org_unit=problem.org_unit, campaign_id=problem.campaign_id, old={"status": before},
+               new={"status": problem.status})
 
 
 def record_result(session: Session, user: User, campaign: Campaign, org_unit: OrgUnit, data: dict,
@@ -290,6 +306,8 @@ def record_result(session: Session, user: User, campaign: Campaign, org_unit: Or
                     tenant_id=org_unit.tenant_id, **core)
     session.add(result)
     session.flush()
+    record(session, user, "result.created", object_type="result", object_id=result.id, org_unit=org_unit,
+           campaign_id=campaign.id, new={**core, **extra, "problem_id": result.problem_id})
     return result
 
 

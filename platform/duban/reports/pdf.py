@@ -76,12 +76,13 @@ class RenderedPdf:
     pages: int
 
 
-def render_pdf(html: str, css: str, static_folder: str | Path) -> RenderedPdf:
+def render_pdf(html: str, css: str, static_folder: str | Path, fonts: tuple[Path, ...] = ()) -> RenderedPdf:
     """Lay out html with the print stylesheet css and return the PDF bytes and page count.
 
-    Relative URLs in either resolve against static_folder, the only folder the fetcher reads.
+    Relative URLs in either resolve against static_folder, the only folder the fetcher reads
+    (besides the CJK font and the extra font files in fonts).
     """
-    fetcher = LocalOnlyFetcher(static_folder)
+    fetcher = LocalOnlyFetcher(static_folder, extra_files=(FONT_PATH, *fonts))
     base_url = Path(static_folder).resolve().as_uri() + "/"
     fonts = FontConfiguration()  # holds the @font-face rules; without it they are ignored
     try:

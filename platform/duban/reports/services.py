@@ -19,12 +19,14 @@ from ..campaigns.registry import definition, plugin_manager
 from ..campaigns.types import LIST_KIND_LABELS, LIST_KINDS
 from ..errors import ValidationError
 from ..lists.models import Problem, Rectification, Result
+from ..periodic.report import summary_sections
+from ..surveys.report import survey_section
 from ..tenancy.access import require
 from ..tenancy.models import OrgUnit, User
 from ..tenancy.permissions import Permission
 from ..tenancy.tree import path_range
 from .models import ReportJob
-from .progress import breakdown, overdue_tasks
+from .progress import breakdown_with_departments, overdue_tasks
 
 ACTIVE_STATUSES = ("queued", "running")
 # A job still queued or running after this long lost its worker; another may be requested.
@@ -175,7 +177,7 @@ def summary_context(session: Session, campaign: Campaign, unit: OrgUnit, today: 
     """Return every template variable of the summary PDF of campaign at unit, as of today."""
     d = definition(campaign.type_key)
     phases = list(campaign.phases)
-    total, rows = breakdown(session, campaign, unit, today)
+    total, rows, department_rows = breakdown_with_departments(session, campaign, unit, today)
     core = {
         "campaign": campaign, "unit": unit, "ctype": d.type, "today": today, "phases": phases,
         "phase_names": {p.key: p.name for p in phases},
@@ -185,7 +187,10 @@ def summary_context(session: Session, campaign: Campaign, unit: OrgUnit, today: 
         "overdue": overdue_tasks(session, campaign, unit, today, limit=OVERDUE_LIMIT),
         "overdue_total": total.overall.overdue,
         "lists": list_tables(session, campaign, unit),
+        "survey": survey_section(session, campaign, unit),
         "LIGHT_LABELS": LIGHT_LABELS,
+        "department_rows": department_rows,
+        **summary_sections(session, campaign, unit),
     }
     extras = plugin_extras(campaign, unit)
     sections = extras.pop("extra_sections")

@@ -7,6 +7,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import clock
+from ..audit.services import record
 from ..campaigns.models import Campaign, CampaignPhase
 from ..campaigns.registry import definition, plugin_manager
 from ..errors import ValidationError
@@ -28,6 +29,7 @@ EVENT_LABELS = {
     "created": "任务下达", "started": "开始办理", "checklist": "更新检查清单", "form_saved": "保存填报表单",
     "evidence_added": "上传佐证材料", "evidence_deleted": "删除佐证材料", "submitted": "提交审核",
     "completed": "办结", "approved": "审核通过", "returned": "退回修改", "commented": "发表意见",
+    "urged": "催办", "escalated": "督办",
 }
 
 
@@ -37,6 +39,13 @@ def _event(session: Session, task: Task, user: User, kind: str, comment: str = "
                    from_status=from_status, to_status=to_status, tenant_id=task.tenant_id)
     session.add(ev)
     return ev
+
+
+def _audit(session: Session, user: User, task: Task, action: str, *, old: dict | None = None,
+           new: dict | None = None, note: str = "") -> None:
+    """Put the change on the audit trail (audit/) beside the task's own history."""
+    record(session, user, action, object_type="task", object_id=task.id, org_unit=task.org_unit,
+           campaign_id=task.campaign_id, old=old, new=new, note=note)
 
 
 def _ensure_open_campaign(task: Task) -> None:
@@ -54,6 +63,7 @@ def _start(session: Session, task: Task, user: User) -> None:
     if task.status == "todo":
         _event(session, task, user, "started", from_status="todo", to_status="in_progress")
         task.status = "in_progress"
+        _audit(session, user, task, "task.started", old={"status": "todo"}, new={"status": "in_progress"})
 
 
 def checklist_for(task: Task):
@@ -100,6 +110,7 @@ def set_ticks(session: Session, user: User, task: Task, done_keys: set[str]) -> 
     if changed:
         _start(session, task, user)
         _event(session, task, user, "checklist", comment="\n".join(changed))
+        _audit(session, user, task, "task.checklist", new={"changed": changed})
 
 
 def current_form(session: Session, task: Task) -> FormEntry | None:
@@ -128,6 +139,7 @@ def save_form(session: Session, user: User, task: Task, raw: dict) -> FormEntry:
     session.add(entry)
     _start(session, task, user)
     _event(session, task, user, "form_saved", comment=f"保存《{form.title}》第{version}版")
+    _audit(session, user, task, "task.form_saved", new={"form": form.key, "version": version, "data": data})
     return entry
 
 
@@ -174,6 +186,8 @@ def submit(session: Session, user: User, task: Task, comment: str = "") -> None:
     else:
         task.status = "submitted"
         _event(session, task, user, "submitted", comment, previous, task.status)
+    _audit(session, user, task, "task.completed" if task.status == "approved" else "task.submitted",
+           old={"status": previous}, new={"status": task.status}, note=comment)
     session.flush()
     plugin_manager().hook.task_status_changed(task=task, previous=previous, actor=user)
 
@@ -200,6 +214,8 @@ def review(session: Session, user: User, task: Task, *, approve: bool, comment: 
     else:
         task.status = "returned"
     _event(session, task, user, "approved" if approve else "returned", comment, previous, task.status)
+    _audit(session, user, task, "task.approved" if approve else "task.returned", old={"status": previous},
+           new={"status": task.status}, note=comment)
     session.flush()
     plugin_manager().hook.task_status_changed(task=task, previous=previous, actor=user)
 
@@ -212,6 +228,7 @@ def comment_on(session: Session, user: User, task: Task, text: str) -> None:
     if len(text) > 1000:
         raise ValidationError("意见不能超过1000个字")
     _event(session, task, user, "commented", text)
+    _audit(session, user, task, "task.commented", note=text)
 
 
 # --- Who may do what on a task ---------------------------------------------------------------
@@ -300,7 +317,9 @@ def _rows(session: Session, stmt, today, soon) -> list[TaskRow]:
     if campaign_ids:
         for p in session.scalars(select(CampaignPhase).where(CampaignPhase.campaign_id.in_(campaign_ids))):
             phases[(p.campaign_id, p.key)] = p
-    return [TaskRow(t, c, phases.get((c.id, t.phase_key)), task_light(t.status, t.due_on, today, soon))
+    # Each campaign's own N (Campaign.due_soon_days); soon is the default for one without.
+    return [TaskRow(t, c, phases.get((c.id, t.phase_key)),
+                    task_light(t.status, t.due_on, today, soon if c.due_soon_days is None else c.due_soon_days))
             for t, c in pairs]
 
 
@@ -374,6 +393,8 @@ def add_evidence(session: Session, user: User, task: Task, files: list[tuple[str
             raise ValidationError(*(f"“{clean_filename(name)}”：{m}" for m in e.messages)) from None
     _start(session, task, user)
     _event(session, task, user, "evidence_added", comment="\n".join(a.filename for a in added))
+    _audit(session, user, task, "evidence.added",
+           new={"files": [{"id": a.id, "filename": a.filename, "sha256": a.sha256} for a in added]})
     return added
 
 
@@ -382,5 +403,5 @@ def remove_evidence(session: Session, user: User, task: Task, attachment: Attach
     _ensure_editable(task)
     if attachment.task_id != task.id:
         raise ValidationError("该文件不属于此任务")
-    soft_delete(session, attachment)
+    soft_delete(session, attachment, actor=user)
     _event(session, task, user, "evidence_deleted", comment=attachment.filename)

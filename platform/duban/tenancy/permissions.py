@@ -13,12 +13,14 @@ class Permission(StrEnum):
     REPORT_GENERATE = "campaign:report:generate"
     EVIDENCE_VIEW = "campaign:evidence:view"
     ORG_MANAGE = "tenant:org:manage"
+    SCREENING_IMPORT = "screening:data:import"  # import department data, run the matching rules
 
 
 class Role(StrEnum):
     BUREAU_ADMIN = "bureau_admin"
     TOWNSHIP_OPERATOR = "township_operator"
     VILLAGE_WORKER = "village_worker"
+    DEPARTMENT_STAFF = "department_staff"
     INSPECTOR = "inspector"
 
 
@@ -26,6 +28,7 @@ ROLE_LABELS = {
     Role.BUREAU_ADMIN: "局管理员",
     Role.TOWNSHIP_OPERATOR: "镇(街道)经办人",
     Role.VILLAGE_WORKER: "村(社区)工作人员",
+    Role.DEPARTMENT_STAFF: "股室/中心工作人员",
     Role.INSPECTOR: "督导检查人员",
 }
 
@@ -38,6 +41,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     ),
     Role.VILLAGE_WORKER: frozenset(
         {P.CAMPAIGN_VIEW, P.TASK_WORK, P.TASK_COMMENT, P.LIST_VIEW, P.LIST_EDIT, P.EVIDENCE_VIEW}
+    ),
+    # Staff of a bureau department (股室/中心): do the department's own tasks; the bureau reviews them.
+    Role.DEPARTMENT_STAFF: frozenset(
+        {P.CAMPAIGN_VIEW, P.TASK_WORK, P.TASK_COMMENT, P.LIST_VIEW, P.LIST_EDIT, P.EVIDENCE_VIEW,
+         P.REPORT_GENERATE}
     ),
     # Superiors who read everything below them, comment and escalate, but do not do the work.
     Role.INSPECTOR: frozenset(

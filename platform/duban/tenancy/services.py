@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..audit.services import record
 from ..errors import ValidationError
 from .access import can, roots, visible_filter
 from .models import LEVEL_NAMES, Membership, OrgUnit, Tenant, User
@@ -30,7 +31,7 @@ CHILD_KINDS: dict[str, tuple[str, ...]] = {
 # Which roles a membership at each kind of unit may carry.
 UNIT_ROLES: dict[str, tuple[str, ...]] = {
     "bureau": (Role.BUREAU_ADMIN, Role.INSPECTOR),
-    "department": (Role.INSPECTOR,),
+    "department": (Role.DEPARTMENT_STAFF, Role.INSPECTOR),
     "township": (Role.TOWNSHIP_OPERATOR, Role.INSPECTOR),
     "village": (Role.VILLAGE_WORKER,),
 }
@@ -189,8 +190,11 @@ def add_child_unit(session: Session, actor: User, parent: OrgUnit, *, name: str,
         raise ValidationError(fields=errors)
     siblings = children(session, parent)
     order = max((s.sort_order for s in siblings), default=-1) + 1
-    return add_unit(session, tenant_id=parent.tenant_id, name=name, kind=kind, parent=parent,
+    unit = add_unit(session, tenant_id=parent.tenant_id, name=name, kind=kind, parent=parent,
                     division_code=code, sort_order=order)
+    record(session, actor, "org_unit.created", object_type="org_unit", object_id=unit.id, org_unit=unit,
+           new={"name": name, "kind": kind, "division_code": code, "parent": parent.name})
+    return unit
 
 
 def update_unit(session: Session, actor: User, unit: OrgUnit, *, name: str, division_code: str = "") -> OrgUnit:
@@ -203,8 +207,12 @@ def update_unit(session: Session, actor: User, unit: OrgUnit, *, name: str, divi
         errors["name"] = f"同一上级单位下已有名为“{name}”的单位"
     if errors:
         raise ValidationError(fields=errors)
+    old = {"name": unit.name, "division_code": unit.division_code}
     unit.name, unit.division_code = name, code
     session.flush()
+    if old != {"name": name, "division_code": code}:
+        record(session, actor, "org_unit.updated", object_type="org_unit", object_id=unit.id, org_unit=unit,
+               old=old, new={"name": name, "division_code": code})
     return unit
 
 
@@ -231,6 +239,8 @@ def create_user(session: Session, actor: User, *, username: str, display_name: s
     user.memberships.append(Membership(org_unit=unit, role=role, tenant_id=unit.tenant_id))
     session.add(user)
     session.flush()
+    record(session, actor, "user.created", object_type="user", object_id=user.id, org_unit=unit,
+           new={"username": username, "display_name": display_name, "role": str(role), "unit": unit.name})
     return user
 
 
@@ -248,6 +258,8 @@ def reset_password(session: Session, actor: User, target: User, password: str) -
         raise ValidationError(fields=errors)
     set_password(target, password)
     session.flush()
+    record(session, actor, "user.password_reset", object_type="user", object_id=target.id,
+           org_unit=_home(target), new={"username": target.username})
 
 
 def set_active(session: Session, actor: User, target: User, active: bool) -> None:
@@ -260,6 +272,14 @@ def set_active(session: Session, actor: User, target: User, active: bool) -> Non
     target.active = active
     target.session_version = (target.session_version or 0) + 1
     session.flush()
+    record(session, actor, "user.activated" if active else "user.deactivated", object_type="user",
+           object_id=target.id, org_unit=_home(target), old={"active": not active}, new={"active": active})
+
+
+def _home(user: User) -> OrgUnit | None:
+    """The unit an audit event about a user is filed under: their highest membership."""
+    units = sorted((m.org_unit for m in user.memberships), key=lambda u: (u.depth, u.id))
+    return units[0] if units else None
 
 
 # --- A new tenant (command line, no acting user) ----------------------------------------------

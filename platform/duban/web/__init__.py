@@ -10,7 +10,10 @@ from .. import clock
 from ..extensions import db
 from ..tenancy.permissions import ROLE_LABELS
 
-BLUEPRINTS = ("auth", "home", "campaigns", "tasks", "evidence", "lists", "reports", "admin")
+BLUEPRINTS = ("auth", "home", "campaigns", "tasks", "evidence", "lists", "reports", "admin", "surveys",
+              "survey_public", "screening_data", "screening", "ledgers",
+              "periodic", "evaluations", "departments", "notifications", "supervision", "audit",
+              "plandraft")
 
 
 def init_app(app: Flask) -> None:

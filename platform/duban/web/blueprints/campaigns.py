@@ -5,9 +5,9 @@ from flask_login import current_user, login_required
 from ... import clock
 from ...campaigns import services
 from ...campaigns.access import focus_unit, get_visible, visible_campaigns
-from ...campaigns.registry import definition, registry
+from ...campaigns.registry import definition, launchable
 from ...extensions import db
-from ...reports.progress import breakdown, overdue_tasks, task_light, due_soon_days
+from ...reports.progress import breakdown, breakdown_with_departments, overdue_tasks, task_light, due_soon_days
 from ...tasks.models import Task
 from ...tenancy.access import require, roots
 from ...tenancy.permissions import Permission
@@ -50,8 +50,8 @@ def new():
             return redirect(url_for(".draft", campaign_id=campaign.id))
         errors = ok.errors
     else:
-        form = {"year": str(clock.today().year)}
-    return render_template("campaigns/new.html", types=registry(), units=launch_units, form=form,
+        form = {"year": str(clock.today().year), "type_key": request.args.get("type_key", "")}
+    return render_template("campaigns/new.html", types=launchable(), units=launch_units, form=form,
                            errors=errors), 400 if errors else 200
 
 
@@ -101,15 +101,16 @@ def show(campaign_id: int):
     campaign = get_visible(db.session, current_user, campaign_id)
     unit = focus_unit(db.session, current_user, campaign, request.args.get("unit"))
     today = clock.today()
-    total, rows = breakdown(db.session, campaign, unit, today)
+    total, rows, department_rows = breakdown_with_departments(db.session, campaign, unit, today)
     low, high = path_range(unit.path)
     own_tasks = db.session.query(Task).filter(Task.campaign_id == campaign.id, Task.org_unit_id == unit.id) \
         .order_by(Task.due_on, Task.id).all()
     ancestors = _trail(campaign, unit)
     return render_template(
         "campaigns/show.html", campaign=campaign, unit=unit, total=total, rows=rows, own_tasks=own_tasks,
+        department_rows=department_rows,
         overdue=overdue_tasks(db.session, campaign, unit, today, limit=50), trail=ancestors,
-        light=lambda t: task_light(t.status, t.due_on, today, due_soon_days()))
+        light=lambda t: task_light(t.status, t.due_on, today, due_soon_days(campaign)))
 
 
 def _trail(campaign, unit):

@@ -66,7 +66,7 @@ def delete(attachment_id: int):
         if not tasks.works_at(current_user, att.org_unit, Permission.LIST_EDIT):
             abort(403)
         with one_transaction() as ok:
-            soft_delete(db.session, att)
+            soft_delete(db.session, att, actor=current_user)
         target = _next_url() or url_for("home.index")
     if ok:
         flash(f"已删除“{att.filename}”", "success")

@@ -10,6 +10,7 @@ from ...reports.progress import due_soon_days, task_light
 from ...tasks import services
 from ...tasks.models import STATUS_LABELS, Task
 from ...tenancy.access import require_visible
+from ...screening.rollup import for_task as ledger_figures
 from ..forms import one_transaction
 
 bp = Blueprint("tasks", __name__)
@@ -31,7 +32,7 @@ def mine():
         for m in e.messages:
             flash(m, "error")
         status = 400
-    soon = due_soon_days()
+    soon = due_soon_days(selected)
     data = services.my_tasks(db.session, current_user, clock.today(), soon, selected)
     return render_template("tasks/mine.html", data=data, choices=choices, selected=selected, soon=soon), status
 
@@ -60,13 +61,18 @@ def _render(task: Task, *, values: dict | None = None, errors: dict | None = Non
     session, user = db.session, current_user
     form = services.form_for(task)
     versions = services.form_versions(session, task) if form else []
+    # A form the campaign type counts from the screening ledger: offer the figures, marked 来自台账.
+    figures = ledger_figures(session, task) if form else None
+    prefilled = False
     if values is None:
         values = services.form_values(versions[0][0] if versions else None)
+        if figures and (not versions or request.args.get("prefill") == "ledger"):
+            values, prefilled = {**values, **figures.values}, True
     can_work = services.may_work(user, task) and task.status in services.EDITABLE
     return render_template(
         "tasks/show.html", task=task, campaign=task.campaign, spec=task.spec,
         phase=services.phase_of(session, task),
-        light=task_light(task.status, task.due_on, clock.today(), due_soon_days()),
+        light=task_light(task.status, task.due_on, clock.today(), due_soon_days(task.campaign)),
         checklist=services.checklist_for(task), ticks=services.ticks(session, task),
         form=form, values=values, errors=errors or {}, versions=versions,
         evidence=services.evidence_for(session, task), history=task.events,
@@ -76,6 +82,7 @@ def _render(task: Task, *, values: dict | None = None, errors: dict | None = Non
         can_comment=services.may_comment(user, task),
         EVENT_LABELS=services.EVENT_LABELS, STATUS_LABELS=STATUS_LABELS, size_label=size_label, type_labels=ALLOWED,
         allowed_text=ALLOWED_TEXT, max_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024),
+        figures=figures, prefilled=prefilled,
     ), status
 
 

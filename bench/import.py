@@ -1,0 +1,94 @@
+"""Import of a 100,000-row, 13-column recipients roster (xlsx, Chinese text) against reading it alone.
+
+    python bench/import.py [--rows 100000]
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_x python bench/import.py
+
+Generates the roster (bench/screening_gen.py's generator, demo district, no bad rows), then in one
+process: the baseline — a read-only pass over the same file with python-calamine, touching every
+cell — then reading and validating it without the database (where the time goes), and the
+platform's import of it: upload (store, find the header), then validate every row
+(GB 11643 check digit, dates, amounts, the community) and insert (executemany on SQLite, COPY on
+PostgreSQL), committed. Then the same file again (idempotent: nothing written). Peak memory is the
+process's maximum RSS. BENCH_DATABASE_URL must name a scratch database: its tables are dropped.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import time
+from pathlib import Path
+
+from screening_common import bench_app, demo_district, rss_mb
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=100_000)
+    args = ap.parse_args()
+    app, url = bench_app()
+    from python_calamine import CalamineWorkbook
+
+    from duban.extensions import db
+    from duban.screening import importer
+    from duban.screening.synthetic import generate
+
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        admin, bureau, places = demo_district(db.session)
+        out = Path(app.config["UPLOAD_FOLDER"]) / "files"
+        t = time.perf_counter()
+        path = generate(out, places, recipients=args.rows, medical=10, bad=False)["recipients"]
+        gen = time.perf_counter() - t
+        data = path.read_bytes()
+
+        t = time.perf_counter()
+        cells = 0
+        for row in CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).iter_rows():
+            cells += sum(1 for c in row if c is not None)
+        read = time.perf_counter() - t
+        rss_read = rss_mb()
+
+        from duban.ledgers.mapping import header_score, suggest, validate_rows
+        from duban.ledgers.reader import open_table
+        from duban.screening.sources import KINDS
+
+        fields = KINDS["recipients"].fields
+        t = time.perf_counter()
+        table = open_table(path, header_score(fields))
+        valid = sum(1 for row in validate_rows(table, fields, suggest(fields, table.headers)) if not row.errors)
+        validate = time.perf_counter() - t
+        assert valid == args.rows
+
+        t = time.perf_counter()
+        batch, _ = importer.upload(db.session, admin, bureau, "recipients", path.name, io.BytesIO(data))
+        db.session.commit()
+        upload = time.perf_counter() - t
+        t = time.perf_counter()
+        importer.run(db.session, admin, batch, importer.suggested(db.session, batch))
+        db.session.commit()
+        run = time.perf_counter() - t
+        rss_import = rss_mb()
+        assert batch.added == args.rows and batch.rejected == 0, (batch.added, batch.rejected, batch.rejects_sample)
+
+        t = time.perf_counter()
+        again, new = importer.upload(db.session, admin, bureau, "recipients", "again.xlsx", io.BytesIO(data))
+        same_file = time.perf_counter() - t
+        assert not new
+
+        dialect = db.engine.dialect.name
+        print(f"\nImport benchmark — {args.rows:,} rows × 13 columns ({len(data) / 1e6:.1f} MB xlsx, "
+              f"{cells:,} cells), {dialect}; generated in {gen:.1f} s")
+        print(f"{'step':<44}{'seconds':>9}{'rows/s':>12}{'× read':>9}")
+        for name, secs in (("baseline: calamine read-only pass", read),
+                           ("read + validate only (no database)", validate),
+                           ("upload: store + find header", upload),
+                           ("import: validate + insert + commit", run),
+                           ("whole import (upload + import)", upload + run),
+                           ("same file again (by content hash)", same_file)):
+            print(f"{name:<44}{secs:>9.2f}{args.rows / secs:>12,.0f}{secs / read:>9.2f}")
+        print(f"peak RSS: {rss_read:.0f} MB after the read pass, {rss_import:.0f} MB after the import")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Keep an uploaded xlsx/csv in the content-addressed store and reopen it for the import step."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+
+from ..errors import ValidationError
+from ..evidence.storage import TooLarge, blob_path, store
+from .reader import Table, open_table, sniff_upload
+
+
+def store_tabular(stream) -> tuple[str, int]:
+    """Store an uploaded table file; return (sha256, size). Images, PDFs and binaries are refused."""
+
+    def check(head: bytes, path) -> None:
+        if not head:
+            raise ValidationError("上传的文件是空的")
+        sniff_upload(head)
+
+    try:
+        sha, size, _ = store(current_app.config["UPLOAD_FOLDER"], stream, current_app.config["UPLOAD_MAX_BYTES"],
+                             check=check)
+    except TooLarge:
+        raise ValidationError("文件过大，请拆分后分批导入") from None
+    return sha, size
+
+
+def stored_path(sha256: str) -> Path:
+    return blob_path(current_app.config["UPLOAD_FOLDER"], sha256)
+
+
+def open_stored(sha256: str, score_header) -> Table:
+    limit = int(current_app.config.get("DUBAN_IMPORT_MAX_UNZIPPED", 400 * 1024 * 1024))
+    return open_table(stored_path(sha256), score_header, max_unzipped=limit)

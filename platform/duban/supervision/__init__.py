@@ -1,0 +1,1 @@
+"""Supervision (督查督办): urging laggards, escalation records, violation clues, circulars and spot checks."""
