@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 12:00:30.355771
+Create Date: 2026-11-23 13:14:59.534407
 
 """
 from alembic import op
@@ -63,6 +63,33 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('audit_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=60), nullable=False),
+    sa.Column('object_type', sa.String(length=40), nullable=False),
+    sa.Column('object_id', sa.Integer(), nullable=True),
+    sa.Column('campaign_id', sa.Integer(), nullable=True),
+    sa.Column('org_unit_id', sa.Integer(), nullable=True),
+    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('old', sa.JSON(), nullable=True),
+    sa.Column('new', sa.JSON(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_events_actor_id_users')),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_audit_events_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_audit_events_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
+    )
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_events_action'), ['action'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_actor_id'), ['actor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_org_unit_id'), ['org_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_unit_path'), ['unit_path'], unique=False)
+
     op.create_table('campaigns',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('type_key', sa.String(length=60), nullable=False),
@@ -75,6 +102,8 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('published_on', sa.Date(), nullable=True),
+    sa.Column('due_soon_days', sa.Integer(), server_default='3', nullable=False),
+    sa.Column('pace_margin', sa.Integer(), server_default='20', nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_campaigns_created_by_id_users')),
     sa.ForeignKeyConstraint(['root_unit_id'], ['org_units.id'], name=op.f('fk_campaigns_root_unit_id_org_units')),
@@ -84,6 +113,24 @@ def upgrade():
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaigns_root_unit_id'), ['root_unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_campaigns_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('column_mappings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_unit_id', sa.Integer(), nullable=False),
+    sa.Column('scope', sa.String(length=120), nullable=False),
+    sa.Column('mapping', sa.JSON(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_column_mappings_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_column_mappings_tenant_id_tenants')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_column_mappings_updated_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_column_mappings')),
+    sa.UniqueConstraint('org_unit_id', 'scope', name='uq_column_mappings_unit_scope')
+    )
+    with op.batch_alter_table('column_mappings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_column_mappings_org_unit_id'), ['org_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_column_mappings_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -102,33 +149,45 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_memberships_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_memberships_user_id'), ['user_id'], unique=False)
 
-    op.create_table('audit_events',
+    op.create_table('notification_settings',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('action', sa.String(length=60), nullable=False),
-    sa.Column('object_type', sa.String(length=40), nullable=False),
-    sa.Column('object_id', sa.Integer(), nullable=True),
-    sa.Column('campaign_id', sa.Integer(), nullable=True),
-    sa.Column('org_unit_id', sa.Integer(), nullable=True),
-    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
-    sa.Column('old', sa.JSON(), nullable=True),
-    sa.Column('new', sa.JSON(), nullable=True),
-    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('email_enabled', sa.Boolean(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_events_actor_id_users')),
-    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_audit_events_campaign_id_campaigns')),
-    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_audit_events_org_unit_id_org_units')),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_audit_events_tenant_id_tenants')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_notification_settings_tenant_id_tenants')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notification_settings_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_settings')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_notification_settings_user_id'))
     )
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audit_events_action'), ['action'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_events_actor_id'), ['actor_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_events_campaign_id'), ['campaign_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_events_org_unit_id'), ['org_unit_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_events_tenant_id'), ['tenant_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_events_unit_path'), ['unit_path'], unique=False)
+    with op.batch_alter_table('notification_settings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_settings_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('tenant_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=60), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('issuer', sa.String(length=100), nullable=False),
+    sa.Column('doc_number', sa.String(length=60), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('source_text', sa.Text(), nullable=False),
+    sa.Column('source_filename', sa.String(length=200), nullable=False),
+    sa.Column('owner_unit_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_tenant_templates_created_by_id_users')),
+    sa.ForeignKeyConstraint(['owner_unit_id'], ['org_units.id'], name=op.f('fk_tenant_templates_owner_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_tenant_templates_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tenant_templates'))
+    )
+    with op.batch_alter_table('tenant_templates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tenant_templates_key'), ['key'], unique=True)
+        batch_op.create_index(batch_op.f('ix_tenant_templates_owner_unit_id'), ['owner_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tenant_templates_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('campaign_phases',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -149,6 +208,119 @@ def upgrade():
     with op.batch_alter_table('campaign_phases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaign_phases_campaign_id'), ['campaign_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_campaign_phases_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('circulars',
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('doc_number', sa.String(length=60), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('issuer', sa.String(length=100), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('issued_by_id', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('org_unit_id', sa.Integer(), nullable=False),
+    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_circulars_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_circulars_created_by_id_users')),
+    sa.ForeignKeyConstraint(['issued_by_id'], ['users.id'], name=op.f('fk_circulars_issued_by_id_users')),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_circulars_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_circulars_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_circulars'))
+    )
+    with op.batch_alter_table('circulars', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_circulars_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_circulars_org_unit_id'), ['org_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_circulars_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_circulars_unit_path'), ['unit_path'], unique=False)
+
+    op.create_table('escalations',
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('on_date', sa.Date(), nullable=False),
+    sa.Column('follow_up_by', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('resolution', sa.Text(), nullable=False),
+    sa.Column('resolved_on', sa.Date(), nullable=True),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('org_unit_id', sa.Integer(), nullable=False),
+    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_escalations_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_escalations_created_by_id_users')),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_escalations_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['users.id'], name=op.f('fk_escalations_resolved_by_id_users')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_escalations_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_escalations'))
+    )
+    with op.batch_alter_table('escalations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_escalations_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_escalations_org_unit_id'), ['org_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_escalations_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_escalations_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_escalations_unit_path'), ['unit_path'], unique=False)
+
+    op.create_table('evaluations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('org_unit_id', sa.Integer(), nullable=False),
+    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('evaluator_unit_id', sa.Integer(), nullable=False),
+    sa.Column('score_tenths', sa.Integer(), nullable=True),
+    sa.Column('grade', sa.String(length=20), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_evaluations_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['evaluator_unit_id'], ['org_units.id'], name=op.f('fk_evaluations_evaluator_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_evaluations_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_evaluations_recorded_by_id_users')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_evaluations_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluations')),
+    sa.UniqueConstraint('campaign_id', 'org_unit_id', name='uq_evaluations_campaign_unit')
+    )
+    with op.batch_alter_table('evaluations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluations_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluations_org_unit_id'), ['org_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluations_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluations_unit_path'), ['unit_path'], unique=False)
+
+    op.create_table('ledger_rows',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('ledger_key', sa.String(length=60), nullable=False),
+    sa.Column('org_unit_id', sa.Integer(), nullable=False),
+    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('row_hash', sa.String(length=32), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_ledger_rows_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_ledger_rows_created_by_id_users')),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_ledger_rows_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ledger_rows_tenant_id_tenants')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_ledger_rows_updated_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_rows'))
+    )
+    with op.batch_alter_table('ledger_rows', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_rows_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_rows_org_unit_id'), ['org_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_rows_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_rows_unit_path'), ['unit_path'], unique=False)
 
     op.create_table('problems',
     sa.Column('source', sa.String(length=20), nullable=False),
@@ -199,6 +371,129 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_report_jobs_org_unit_id'), ['org_unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_report_jobs_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('screening_import_batches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_unit_id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=80), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('header_row', sa.Integer(), nullable=False),
+    sa.Column('headers', sa.JSON(), nullable=False),
+    sa.Column('mapping', sa.JSON(), nullable=True),
+    sa.Column('total_rows', sa.Integer(), nullable=False),
+    sa.Column('added', sa.Integer(), nullable=False),
+    sa.Column('updated', sa.Integer(), nullable=False),
+    sa.Column('unchanged', sa.Integer(), nullable=False),
+    sa.Column('rejected', sa.Integer(), nullable=False),
+    sa.Column('rejects_sample', sa.JSON(), nullable=True),
+    sa.Column('rejects_sha256', sa.String(length=64), nullable=True),
+    sa.Column('seconds', sa.Float(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_screening_import_batches_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_screening_import_batches_created_by_id_users')),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_screening_import_batches_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_screening_import_batches_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_screening_import_batches'))
+    )
+    with op.batch_alter_table('screening_import_batches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_screening_import_batches_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_import_batches_org_unit_id'), ['org_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_import_batches_sha256'), ['sha256'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_import_batches_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('screening_subjects',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('id_number', sa.String(length=18), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('org_unit_id', sa.Integer(), nullable=False),
+    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('household_id', sa.String(length=18), nullable=True),
+    sa.Column('phone', sa.String(length=20), nullable=True),
+    sa.Column('categories', sa.JSON(), nullable=False),
+    sa.Column('evidence', sa.JSON(), nullable=False),
+    sa.Column('origin', sa.String(length=10), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('last_outcome', sa.String(length=20), nullable=True),
+    sa.Column('last_visited_on', sa.Date(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('matched_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_screening_subjects_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_screening_subjects_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_screening_subjects_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_screening_subjects')),
+    sa.UniqueConstraint('campaign_id', 'id_number', name='uq_screening_subjects_person')
+    )
+    with op.batch_alter_table('screening_subjects', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_screening_subjects_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_subjects_org_unit_id'), ['org_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_subjects_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_subjects_unit_path'), ['unit_path'], unique=False)
+
+    op.create_table('spot_checks',
+    sa.Column('population', sa.String(length=40), nullable=False),
+    sa.Column('population_size', sa.Integer(), nullable=False),
+    sa.Column('sample_size', sa.Integer(), nullable=False),
+    sa.Column('seed', sa.Integer(), nullable=False),
+    sa.Column('drawn_on', sa.Date(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('org_unit_id', sa.Integer(), nullable=False),
+    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_spot_checks_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_spot_checks_created_by_id_users')),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_spot_checks_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_spot_checks_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_spot_checks'))
+    )
+    with op.batch_alter_table('spot_checks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_spot_checks_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_spot_checks_org_unit_id'), ['org_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_spot_checks_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_spot_checks_unit_path'), ['unit_path'], unique=False)
+
+    op.create_table('surveys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('intro', sa.Text(), nullable=False),
+    sa.Column('questions', sa.JSON(), nullable=False),
+    sa.Column('satisfaction_key', sa.String(length=40), nullable=False),
+    sa.Column('satisfied', sa.JSON(), nullable=False),
+    sa.Column('level', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('opens_on', sa.Date(), nullable=True),
+    sa.Column('closes_on', sa.Date(), nullable=True),
+    sa.Column('threshold', sa.Integer(), nullable=False),
+    sa.Column('min_responses', sa.Integer(), nullable=False),
+    sa.Column('problem_fields', sa.JSON(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('opened_by_id', sa.Integer(), nullable=True),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_surveys_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_surveys_created_by_id_users')),
+    sa.ForeignKeyConstraint(['opened_by_id'], ['users.id'], name=op.f('fk_surveys_opened_by_id_users')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_surveys_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_surveys')),
+    sa.UniqueConstraint('campaign_id', name=op.f('uq_surveys_campaign_id'))
+    )
+    with op.batch_alter_table('surveys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_surveys_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('task_specs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=False),
@@ -214,6 +509,9 @@ def upgrade():
     sa.Column('form_key', sa.String(length=60), nullable=True),
     sa.Column('evidence_required', sa.Boolean(), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('responsible', sa.JSON(), nullable=False),
+    sa.Column('period_key', sa.String(length=20), nullable=True),
+    sa.Column('period_label', sa.String(length=40), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_task_specs_campaign_id_campaigns')),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_task_specs_tenant_id_tenants')),
@@ -223,6 +521,36 @@ def upgrade():
     with op.batch_alter_table('task_specs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_task_specs_campaign_id'), ['campaign_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_task_specs_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('clues',
+    sa.Column('summary', sa.String(length=200), nullable=False),
+    sa.Column('details', sa.Text(), nullable=False),
+    sa.Column('persons', sa.String(length=200), nullable=False),
+    sa.Column('recorded_on', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('transferred_on', sa.Date(), nullable=True),
+    sa.Column('transferred_to', sa.String(length=100), nullable=False),
+    sa.Column('transfer_note', sa.Text(), nullable=False),
+    sa.Column('problem_id', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('org_unit_id', sa.Integer(), nullable=False),
+    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_clues_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_clues_created_by_id_users')),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_clues_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['problem_id'], ['problems.id'], name=op.f('fk_clues_problem_id_problems')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_clues_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_clues'))
+    )
+    with op.batch_alter_table('clues', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_clues_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_clues_org_unit_id'), ['org_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_clues_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_clues_unit_path'), ['unit_path'], unique=False)
 
     op.create_table('rectifications',
     sa.Column('problem_id', sa.Integer(), nullable=False),
@@ -279,6 +607,126 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_results_problem_id'), ['problem_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_results_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_results_unit_path'), ['unit_path'], unique=False)
+
+    op.create_table('screening_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('natural_key', sa.String(length=100), nullable=False),
+    sa.Column('row_hash', sa.String(length=32), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('id_number', sa.String(length=18), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('org_unit_id', sa.Integer(), nullable=False),
+    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('programme', sa.String(length=60), nullable=True),
+    sa.Column('grade', sa.String(length=10), nullable=True),
+    sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=True),
+    sa.Column('amount2', sa.Numeric(precision=14, scale=2), nullable=True),
+    sa.Column('on_date', sa.Date(), nullable=True),
+    sa.Column('year', sa.Integer(), nullable=True),
+    sa.Column('household_id', sa.String(length=18), nullable=True),
+    sa.Column('phone', sa.String(length=20), nullable=True),
+    sa.Column('extra', sa.JSON(), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['screening_import_batches.id'], name=op.f('fk_screening_records_batch_id_screening_import_batches')),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_screening_records_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_screening_records_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_screening_records')),
+    sa.UniqueConstraint('tenant_id', 'kind', 'natural_key', name='uq_screening_records_kind_key')
+    )
+    with op.batch_alter_table('screening_records', schema=None) as batch_op:
+        batch_op.create_index('ix_screening_records_person', ['tenant_id', 'id_number', 'kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_records_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_records_unit_path'), ['unit_path'], unique=False)
+
+    op.create_table('screening_visits',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('org_unit_id', sa.Integer(), nullable=False),
+    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('visited_on', sa.Date(), nullable=False),
+    sa.Column('visitor', sa.String(length=60), nullable=False),
+    sa.Column('outcome', sa.String(length=20), nullable=False),
+    sa.Column('programme', sa.String(length=30), nullable=True),
+    sa.Column('included_on', sa.Date(), nullable=True),
+    sa.Column('temp_aid_amount', sa.Numeric(precision=12, scale=2), nullable=True),
+    sa.Column('checks', sa.JSON(), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_screening_visits_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_screening_visits_created_by_id_users')),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_screening_visits_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['subject_id'], ['screening_subjects.id'], name=op.f('fk_screening_visits_subject_id_screening_subjects')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_screening_visits_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_screening_visits'))
+    )
+    with op.batch_alter_table('screening_visits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_screening_visits_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_visits_subject_id'), ['subject_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_visits_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_visits_unit_path'), ['unit_path'], unique=False)
+
+    op.create_table('spot_check_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('spot_check_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('subject_type', sa.String(length=30), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('org_unit_id', sa.Integer(), nullable=False),
+    sa.Column('label', sa.String(length=300), nullable=False),
+    sa.Column('finding', sa.String(length=20), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('checked_by_id', sa.Integer(), nullable=True),
+    sa.Column('checked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('problem_id', sa.Integer(), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['checked_by_id'], ['users.id'], name=op.f('fk_spot_check_items_checked_by_id_users')),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_spot_check_items_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['problem_id'], ['problems.id'], name=op.f('fk_spot_check_items_problem_id_problems')),
+    sa.ForeignKeyConstraint(['spot_check_id'], ['spot_checks.id'], name=op.f('fk_spot_check_items_spot_check_id_spot_checks')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_spot_check_items_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_spot_check_items')),
+    sa.UniqueConstraint('spot_check_id', 'seq', name='uq_spot_check_items_check_seq')
+    )
+    with op.batch_alter_table('spot_check_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_spot_check_items_spot_check_id'), ['spot_check_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_spot_check_items_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('survey_guards',
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_survey_guards_survey_id_surveys')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_survey_guards_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('survey_id', 'token_hash', name=op.f('pk_survey_guards'))
+    )
+    with op.batch_alter_table('survey_guards', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_guards_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('survey_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('org_unit_id', sa.Integer(), nullable=False),
+    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('token', sa.String(length=40), nullable=False),
+    sa.Column('problem_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_survey_links_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['problem_id'], ['problems.id'], name=op.f('fk_survey_links_problem_id_problems')),
+    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_survey_links_survey_id_surveys')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_survey_links_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_links')),
+    sa.UniqueConstraint('survey_id', 'org_unit_id', name='uq_survey_links_survey_unit'),
+    sa.UniqueConstraint('token', name=op.f('uq_survey_links_token'))
+    )
+    with op.batch_alter_table('survey_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_links_survey_id'), ['survey_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_links_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_links_unit_path'), ['unit_path'], unique=False)
 
     op.create_table('tasks',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -359,6 +807,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_checklist_ticks_task_id'), ['task_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_checklist_ticks_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('escalation_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('escalation_id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=True),
+    sa.Column('problem_id', sa.Integer(), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['escalation_id'], ['escalations.id'], name=op.f('fk_escalation_links_escalation_id_escalations')),
+    sa.ForeignKeyConstraint(['problem_id'], ['problems.id'], name=op.f('fk_escalation_links_problem_id_problems')),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_escalation_links_task_id_tasks')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_escalation_links_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_escalation_links'))
+    )
+    with op.batch_alter_table('escalation_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_escalation_links_escalation_id'), ['escalation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_escalation_links_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('form_entries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('task_id', sa.Integer(), nullable=False),
@@ -377,6 +841,91 @@ def upgrade():
     with op.batch_alter_table('form_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_form_entries_task_id'), ['task_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_form_entries_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('recipient_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=True),
+    sa.Column('campaign_id', sa.Integer(), nullable=True),
+    sa.Column('org_unit_id', sa.Integer(), nullable=True),
+    sa.Column('subject_type', sa.String(length=30), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=True),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('day', sa.Date(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_notifications_actor_id_users')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_notifications_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_notifications_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['recipient_id'], ['users.id'], name=op.f('fk_notifications_recipient_id_users')),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_notifications_task_id_tasks')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_notifications_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
+    sa.UniqueConstraint('task_id', 'recipient_id', 'kind', 'day', name='uq_notifications_task_recipient_kind_day')
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index('ix_notifications_recipient_read', ['recipient_id', 'read_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_task_id'), ['task_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('screening_visit_photos',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('visit_id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('org_unit_id', sa.Integer(), nullable=False),
+    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('mime', sa.String(length=40), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('original_sha256', sa.String(length=64), nullable=False),
+    sa.Column('display_sha256', sa.String(length=64), nullable=False),
+    sa.Column('thumb_sha256', sa.String(length=64), nullable=False),
+    sa.Column('taken_at', sa.DateTime(), nullable=True),
+    sa.Column('lat', sa.Float(), nullable=True),
+    sa.Column('lon', sa.Float(), nullable=True),
+    sa.Column('dhash', sa.String(length=16), nullable=False),
+    sa.Column('flags', sa.JSON(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_screening_visit_photos_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_screening_visit_photos_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['subject_id'], ['screening_subjects.id'], name=op.f('fk_screening_visit_photos_subject_id_screening_subjects')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_screening_visit_photos_tenant_id_tenants')),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_screening_visit_photos_uploaded_by_id_users')),
+    sa.ForeignKeyConstraint(['visit_id'], ['screening_visits.id'], name=op.f('fk_screening_visit_photos_visit_id_screening_visits')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_screening_visit_photos'))
+    )
+    with op.batch_alter_table('screening_visit_photos', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_screening_visit_photos_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_visit_photos_dhash'), ['dhash'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_visit_photos_subject_id'), ['subject_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_visit_photos_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_visit_photos_unit_path'), ['unit_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_visit_photos_visit_id'), ['visit_id'], unique=False)
+
+    op.create_table('survey_responses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('link_id', sa.Integer(), nullable=False),
+    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('submitted_on', sa.Date(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['link_id'], ['survey_links.id'], name=op.f('fk_survey_responses_link_id_survey_links')),
+    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_survey_responses_survey_id_surveys')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_survey_responses_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_responses'))
+    )
+    with op.batch_alter_table('survey_responses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_responses_link_id'), ['link_id'], unique=False)
+        batch_op.create_index('ix_survey_responses_survey_path', ['survey_id', 'unit_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_responses_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('task_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -397,21 +946,104 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_task_events_task_id'), ['task_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_task_events_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('urges',
+    sa.Column('task_id', sa.Integer(), nullable=True),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('org_unit_id', sa.Integer(), nullable=False),
+    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_urges_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_urges_created_by_id_users')),
+    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_urges_org_unit_id_org_units')),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_urges_task_id_tasks')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_urges_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_urges'))
+    )
+    with op.batch_alter_table('urges', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_urges_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_urges_org_unit_id'), ['org_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_urges_task_id'), ['task_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_urges_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_urges_unit_path'), ['unit_path'], unique=False)
+
+    op.create_table('survey_answers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('response_id', sa.Integer(), nullable=False),
+    sa.Column('unit_path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('question_key', sa.String(length=40), nullable=False),
+    sa.Column('value', sa.Text(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['response_id'], ['survey_responses.id'], name=op.f('fk_survey_answers_response_id_survey_responses')),
+    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_survey_answers_survey_id_surveys')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_survey_answers_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_answers'))
+    )
+    with op.batch_alter_table('survey_answers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_answers_response_id'), ['response_id'], unique=False)
+        batch_op.create_index('ix_survey_answers_survey_question_path', ['survey_id', 'question_key', 'unit_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_answers_tenant_id'), ['tenant_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('survey_answers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_answers_tenant_id'))
+        batch_op.drop_index('ix_survey_answers_survey_question_path')
+        batch_op.drop_index(batch_op.f('ix_survey_answers_response_id'))
+
+    op.drop_table('survey_answers')
+    with op.batch_alter_table('urges', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_urges_unit_path'))
+        batch_op.drop_index(batch_op.f('ix_urges_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_urges_task_id'))
+        batch_op.drop_index(batch_op.f('ix_urges_org_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_urges_campaign_id'))
+
+    op.drop_table('urges')
     with op.batch_alter_table('task_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_task_events_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_task_events_task_id'))
 
     op.drop_table('task_events')
+    with op.batch_alter_table('survey_responses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_responses_tenant_id'))
+        batch_op.drop_index('ix_survey_responses_survey_path')
+        batch_op.drop_index(batch_op.f('ix_survey_responses_link_id'))
+
+    op.drop_table('survey_responses')
+    with op.batch_alter_table('screening_visit_photos', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_screening_visit_photos_visit_id'))
+        batch_op.drop_index(batch_op.f('ix_screening_visit_photos_unit_path'))
+        batch_op.drop_index(batch_op.f('ix_screening_visit_photos_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_screening_visit_photos_subject_id'))
+        batch_op.drop_index(batch_op.f('ix_screening_visit_photos_dhash'))
+        batch_op.drop_index(batch_op.f('ix_screening_visit_photos_campaign_id'))
+
+    op.drop_table('screening_visit_photos')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notifications_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_notifications_task_id'))
+        batch_op.drop_index('ix_notifications_recipient_read')
+        batch_op.drop_index(batch_op.f('ix_notifications_campaign_id'))
+
+    op.drop_table('notifications')
     with op.batch_alter_table('form_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_form_entries_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_form_entries_task_id'))
 
     op.drop_table('form_entries')
+    with op.batch_alter_table('escalation_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_escalation_links_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_escalation_links_escalation_id'))
+
+    op.drop_table('escalation_links')
     with op.batch_alter_table('checklist_ticks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_checklist_ticks_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_checklist_ticks_task_id'))
@@ -436,6 +1068,34 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tasks_campaign_id'))
 
     op.drop_table('tasks')
+    with op.batch_alter_table('survey_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_links_unit_path'))
+        batch_op.drop_index(batch_op.f('ix_survey_links_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_survey_links_survey_id'))
+
+    op.drop_table('survey_links')
+    with op.batch_alter_table('survey_guards', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_guards_tenant_id'))
+
+    op.drop_table('survey_guards')
+    with op.batch_alter_table('spot_check_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_spot_check_items_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_spot_check_items_spot_check_id'))
+
+    op.drop_table('spot_check_items')
+    with op.batch_alter_table('screening_visits', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_screening_visits_unit_path'))
+        batch_op.drop_index(batch_op.f('ix_screening_visits_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_screening_visits_subject_id'))
+        batch_op.drop_index(batch_op.f('ix_screening_visits_campaign_id'))
+
+    op.drop_table('screening_visits')
+    with op.batch_alter_table('screening_records', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_screening_records_unit_path'))
+        batch_op.drop_index(batch_op.f('ix_screening_records_tenant_id'))
+        batch_op.drop_index('ix_screening_records_person')
+
+    op.drop_table('screening_records')
     with op.batch_alter_table('results', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_results_unit_path'))
         batch_op.drop_index(batch_op.f('ix_results_tenant_id'))
@@ -452,11 +1112,43 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_rectifications_campaign_id'))
 
     op.drop_table('rectifications')
+    with op.batch_alter_table('clues', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_clues_unit_path'))
+        batch_op.drop_index(batch_op.f('ix_clues_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_clues_org_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_clues_campaign_id'))
+
+    op.drop_table('clues')
     with op.batch_alter_table('task_specs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_task_specs_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_task_specs_campaign_id'))
 
     op.drop_table('task_specs')
+    with op.batch_alter_table('surveys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_surveys_tenant_id'))
+
+    op.drop_table('surveys')
+    with op.batch_alter_table('spot_checks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_spot_checks_unit_path'))
+        batch_op.drop_index(batch_op.f('ix_spot_checks_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_spot_checks_org_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_spot_checks_campaign_id'))
+
+    op.drop_table('spot_checks')
+    with op.batch_alter_table('screening_subjects', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_screening_subjects_unit_path'))
+        batch_op.drop_index(batch_op.f('ix_screening_subjects_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_screening_subjects_org_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_screening_subjects_campaign_id'))
+
+    op.drop_table('screening_subjects')
+    with op.batch_alter_table('screening_import_batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_screening_import_batches_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_screening_import_batches_sha256'))
+        batch_op.drop_index(batch_op.f('ix_screening_import_batches_org_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_screening_import_batches_campaign_id'))
+
+    op.drop_table('screening_import_batches')
     with op.batch_alter_table('report_jobs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_jobs_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_report_jobs_org_unit_id'))
@@ -470,11 +1162,66 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_problems_campaign_id'))
 
     op.drop_table('problems')
+    with op.batch_alter_table('ledger_rows', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_rows_unit_path'))
+        batch_op.drop_index(batch_op.f('ix_ledger_rows_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_ledger_rows_org_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_ledger_rows_campaign_id'))
+
+    op.drop_table('ledger_rows')
+    with op.batch_alter_table('evaluations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluations_unit_path'))
+        batch_op.drop_index(batch_op.f('ix_evaluations_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_evaluations_org_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_evaluations_campaign_id'))
+
+    op.drop_table('evaluations')
+    with op.batch_alter_table('escalations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_escalations_unit_path'))
+        batch_op.drop_index(batch_op.f('ix_escalations_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_escalations_status'))
+        batch_op.drop_index(batch_op.f('ix_escalations_org_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_escalations_campaign_id'))
+
+    op.drop_table('escalations')
+    with op.batch_alter_table('circulars', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_circulars_unit_path'))
+        batch_op.drop_index(batch_op.f('ix_circulars_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_circulars_org_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_circulars_campaign_id'))
+
+    op.drop_table('circulars')
     with op.batch_alter_table('campaign_phases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaign_phases_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_campaign_phases_campaign_id'))
 
     op.drop_table('campaign_phases')
+    with op.batch_alter_table('tenant_templates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tenant_templates_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_tenant_templates_owner_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_tenant_templates_key'))
+
+    op.drop_table('tenant_templates')
+    with op.batch_alter_table('notification_settings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notification_settings_tenant_id'))
+
+    op.drop_table('notification_settings')
+    with op.batch_alter_table('memberships', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_memberships_user_id'))
+        batch_op.drop_index(batch_op.f('ix_memberships_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_memberships_org_unit_id'))
+
+    op.drop_table('memberships')
+    with op.batch_alter_table('column_mappings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_column_mappings_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_column_mappings_org_unit_id'))
+
+    op.drop_table('column_mappings')
+    with op.batch_alter_table('campaigns', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaigns_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_campaigns_root_unit_id'))
+
+    op.drop_table('campaigns')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_unit_path'))
         batch_op.drop_index(batch_op.f('ix_audit_events_tenant_id'))
@@ -484,17 +1231,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_events_action'))
 
     op.drop_table('audit_events')
-    with op.batch_alter_table('memberships', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_memberships_user_id'))
-        batch_op.drop_index(batch_op.f('ix_memberships_tenant_id'))
-        batch_op.drop_index(batch_op.f('ix_memberships_org_unit_id'))
-
-    op.drop_table('memberships')
-    with op.batch_alter_table('campaigns', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_campaigns_tenant_id'))
-        batch_op.drop_index(batch_op.f('ix_campaigns_root_unit_id'))
-
-    op.drop_table('campaigns')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_tenant_id'))
 

@@ -7,7 +7,7 @@ from ...campaigns import services
 from ...campaigns.access import focus_unit, get_visible, visible_campaigns
 from ...campaigns.registry import definition, launchable
 from ...extensions import db
-from ...reports.progress import breakdown, breakdown_with_departments, overdue_tasks, task_light, due_soon_days
+from ...reports.progress import breakdown_with_departments, overdue_tasks, task_light, due_soon_days
 from ...tasks.models import Task
 from ...tenancy.access import require, roots
 from ...tenancy.permissions import Permission
