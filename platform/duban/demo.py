@@ -61,6 +61,8 @@ STREETS = [
     ("金山街道", "350206005000", "jinshan", "柯美华", -1,
      [("金山社区", "jinshansq", "卢晓红"), ("五通社区", "wutong", "何文斌"), ("西潘社区", "xipan", "邱月华")]),
 ]
+# The bureau's departments named as responsible units by the efficiency_2023 plan (seed 004).
+DEPARTMENTS = [("社会救助服务中心", "jiuzhu", "刘海燕"), ("规划财务股", "caiwu", "方振东"), ("慈善救助服务中心", "cishan", "邓美琪")]
 ADMIN = ("admin", "陈建国")
 INSPECTOR = ("inspector", "林志强")
 
@@ -240,6 +242,9 @@ class _Seeder:
                 c = self.unit(community, "village", unit, f"{code[:9]}{j + 1:03d}", j)
                 self.street_of[community] = street
                 self.worker_of[community] = self.user((worker, worker_name), c, Role.VILLAGE_WORKER)
+        for k, (name, username, person) in enumerate(DEPARTMENTS):
+            dept = self.unit(name, "department", bureau, None, len(STREETS) + k)
+            self.user((username, person), dept, Role.DEPARTMENT_STAFF)
 
     def unit(self, name, kind, parent, code, order) -> OrgUnit:
         u = add_unit(self.session, tenant_id=self.tenant.id, name=name, kind=kind, parent=parent,
