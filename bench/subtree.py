@@ -62,8 +62,8 @@ def main():
         conn.execute(text("INSERT INTO campaigns (id, tenant_id, type_key, root_unit_id, title, year, doc_number, status, "
                           "created_by_id, created_at) VALUES (1, 1, 'x', 1, 't', 2022, '', 'published', 1, CURRENT_TIMESTAMP)"))
         conn.execute(text("INSERT INTO task_specs (id, tenant_id, campaign_id, template_key, seq, title, description, "
-                          "phase_key, level, due_on, deadline_rule, evidence_required, source) VALUES "
-                          "(1, 1, 1, 'k', 0, 't', '', 'p', 'village', '2022-08-31', '', false, '')"))
+                          "phase_key, level, due_on, deadline_rule, evidence_required, source, responsible) VALUES "
+                          "(1, 1, 1, 'k', 0, 't', '', 'p', 'village', '2022-08-31', '', false, '', '[]')"))
         rows = [{"u": u[0], "p": u[4]} for u in units if u[3] == "village" for _ in range(args.tasks)]
         for i in range(0, len(rows), 20000):
             conn.execute(text("INSERT INTO tasks (tenant_id, campaign_id, spec_id, org_unit_id, unit_path, title, "
