@@ -1,7 +1,9 @@
 """Fixtures: an app per test session on DATABASE_URL (or in-memory SQLite), a clean database per test."""
 from __future__ import annotations
 
+import logging
 import os
+import uuid
 
 import pytest
 from flask.testing import FlaskClient
@@ -145,3 +147,69 @@ def district():
     }
     db.session.commit()
     return {"units": units, "users": users}
+
+
+# --- PDFs and jobs ----------------------------------------------------------------------------
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def glyph_problems(records) -> list[str]:
+    """WeasyPrint warnings that mean text would not show: a missing glyph (".notdef glyph
+    rendered…"/"No glyph…") or a font that could not be loaded."""
+    bad = ("glyph", "font-face", "cannot be loaded", "failed to load")
+    return [r.getMessage() for r in records if any(b in r.getMessage().lower() for b in bad)]
+
+
+@pytest.fixture(autouse=True)
+def glyph_guard():
+    """Fail the test when WeasyPrint reports a missing glyph or an unloadable font."""
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+    problems = glyph_problems(handler.records)
+    assert not problems, "WeasyPrint could not render some text:\n" + "\n".join(problems[:20])
+
+
+@pytest.fixture
+def rq_queue(app):
+    """With REDIS_URL: a queue of this test's own (other suites share the Redis), emptied before
+    and after; yields a function that runs every queued job in-process (rq's SimpleWorker).
+    Without REDIS_URL jobs run inline and the function does nothing."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        yield lambda: None
+        return
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    name = f"duban-test-{uuid.uuid4().hex[:8]}"
+    old = app.config.get("DUBAN_QUEUE")
+    app.config["DUBAN_QUEUE"] = name
+    conn = Redis.from_url(url)
+    queue = Queue(name, connection=conn)
+    queue.empty()
+
+    def drain():
+        SimpleWorker([queue], connection=conn).work(burst=True)
+
+    try:
+        yield drain
+    finally:
+        queue.empty()
+        for registry in (queue.failed_job_registry, queue.finished_job_registry, queue.started_job_registry):
+            for job_id in registry.get_job_ids():
+                registry.remove(job_id, delete_job=True)
+        queue.delete(delete_jobs=True)
+        conn.close()
+        app.config["DUBAN_QUEUE"] = old

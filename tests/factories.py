@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 
 from duban.extensions import db
 from duban.tenancy.models import Membership, OrgUnit, Tenant, User
@@ -70,3 +71,30 @@ def launch(root: OrgUnit, admin: User, type_key: str = "loubao_loujiu", year: in
         do_publish(db.session, admin, c)
     db.session.commit()
     return c
+
+
+@contextmanager
+def app_with_plugins(app, district: dict, *plugins):
+    """Enter a second app on the same database whose only campaign plugins are `plugins`.
+
+    Yields the district's {"units": ..., "users": ...} loaded into that app's session, scoped to
+    the district's tenant; the second app's connections are closed on the way out.
+    """
+    from duban import create_app
+    from duban.tenancy.models import User
+
+    other = create_app({**app.config, "DUBAN_PLUGINS": [], "DUBAN_EXTRA_PLUGINS": list(plugins)})
+    # Read the ids here: touching the fixture's rows inside the other app's context would make
+    # this app's session borrow a connection from the other app's engine.
+    unit_ids = {name: u.id for name, u in district["units"].items()}
+    user_ids = {name: u.id for name, u in district["users"].items()}
+    with other.app_context():
+        units = {name: db.session.get(OrgUnit, i) for name, i in unit_ids.items()}
+        users = {name: db.session.get(User, i) for name, i in user_ids.items()}
+        set_tenant(db.session, next(iter(units.values())).tenant_id)
+        try:
+            yield {"units": units, "users": users}
+        finally:
+            db.session.rollback()
+            db.session.remove()
+            db.engine.dispose()

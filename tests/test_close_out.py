@@ -27,7 +27,7 @@ from duban.tenancy import services as org
 from duban.tenancy.tree import add_unit
 
 from . import factories
-from .test_reports import glyph_guard, make_job, pdf_text, stored_pdf  # noqa: F401 (fixture)
+from .test_reports import make_job, pdf_text, stored_pdf
 
 
 class Graded:
@@ -64,21 +64,8 @@ class Graded:
 
 @pytest.fixture
 def graded(app, district):
-    plugin = Graded()
-    other = create_app({**app.config, "DUBAN_PLUGINS": [], "DUBAN_EXTRA_PLUGINS": [plugin]})
-    unit_ids = {name: u.id for name, u in district["units"].items()}
-    user_ids = {name: u.id for name, u in district["users"].items()}
-    with other.app_context():
-        from duban.tenancy.models import OrgUnit, User
-        from duban.tenancy.scoping import set_tenant
-
-        units = {name: db.session.get(OrgUnit, i) for name, i in unit_ids.items()}
-        users = {name: db.session.get(User, i) for name, i in user_ids.items()}
-        set_tenant(db.session, units["湖里区民政局"].tenant_id)
-        yield units, users
-        db.session.rollback()
-        db.session.remove()
-        db.engine.dispose()
+    with factories.app_with_plugins(app, district, Graded()) as world:
+        yield world["units"], world["users"]
 
 
 def test_hook_campaign_evaluation(graded):

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from duban import create_app, hookimpl
+from duban import hookimpl
 from duban.campaigns.registry import definition
 from duban.campaigns.services import create_draft, publish
 from duban.campaigns.types import (
@@ -15,6 +15,8 @@ from duban.errors import ValidationError
 from duban.extensions import db
 from duban.tasks import services as tasks
 from duban.tasks.models import FormEntry, Task
+
+from . import factories
 
 KEY = "hooked"
 
@@ -91,23 +93,8 @@ class Recorder:
 @pytest.fixture
 def hooked(app, district):
     rec = Recorder()
-    other = create_app({**app.config, "DUBAN_PLUGINS": [], "DUBAN_EXTRA_PLUGINS": [rec]})
-    # Read the ids here: touching the fixture's rows inside the other app's context would make
-    # this app's session borrow a connection from the other app's engine.
-    unit_ids = {name: u.id for name, u in district["units"].items()}
-    user_ids = {name: u.id for name, u in district["users"].items()}
-    with other.app_context():
-        # The other app has its own session: load the fixture's rows into it.
-        from duban.tenancy.models import OrgUnit, User
-        from duban.tenancy.scoping import set_tenant
-
-        units = {name: db.session.get(OrgUnit, i) for name, i in unit_ids.items()}
-        users = {name: db.session.get(User, i) for name, i in user_ids.items()}
-        set_tenant(db.session, units["湖里区民政局"].tenant_id)
-        yield rec, {"units": units, "users": users}
-        db.session.rollback()
-        db.session.remove()
-        db.engine.dispose()
+    with factories.app_with_plugins(app, district, rec) as world:
+        yield rec, world
 
 
 def _campaign(district, do_publish=True):

@@ -20,9 +20,7 @@ from duban.reports import jobs as report_jobs
 from duban.reports import pdf
 from duban.reports.models import ReportJob
 
-from .test_reports import (  # noqa: F401  (fixtures)
-    HEADINGS, build_campaign, glyph_guard, make_job, pdf_text, rq_queue, stored_pdf,
-)
+from .test_reports import HEADINGS, build_campaign, make_job, pdf_text, stored_pdf
 
 JOB = "duban.reports.jobs:render_summary"
 needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL not set")

@@ -6,11 +6,9 @@ Every test here fails when WeasyPrint logs a missing glyph (see glyph_guard).
 from __future__ import annotations
 
 import io
-import logging
 import os
 import shutil
 import subprocess
-import uuid
 from datetime import date
 
 import pypdf
@@ -30,75 +28,13 @@ from duban.tenancy.scoping import set_tenant
 from duban.tenancy.tree import add_unit
 
 from . import factories
+from .conftest import glyph_problems
 
 RARE_UNIT = "𠮷䶮社区"  # U+20BB7 (CJK Ext. B) and U+4DAE (Ext. A): rare characters in real names
 HEADINGS = ("概况", "阶段安排", "各单位进度", "逾期任务", "三项清单", "问题清单", "整改清单", "成果清单")
 
 
-# --- fixtures and helpers (test_jobs.py imports them too) -----------------------------------
-
-class _Collect(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
-def glyph_problems(records) -> list[str]:
-    """WeasyPrint warnings that mean text would not show: a missing glyph (".notdef glyph
-    rendered…"/"No glyph…") or a font that could not be loaded."""
-    bad = ("glyph", "font-face", "cannot be loaded", "failed to load")
-    return [r.getMessage() for r in records if any(b in r.getMessage().lower() for b in bad)]
-
-
-@pytest.fixture(autouse=True)
-def glyph_guard():
-    """Fail the test when WeasyPrint reports a missing glyph or an unloadable font."""
-    handler = _Collect()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(handler)
-    try:
-        yield handler.records
-    finally:
-        logger.removeHandler(handler)
-    problems = glyph_problems(handler.records)
-    assert not problems, "WeasyPrint could not render some text:\n" + "\n".join(problems[:20])
-
-
-@pytest.fixture
-def rq_queue(app):
-    """With REDIS_URL: a queue of this test's own (other suites share the Redis), emptied before
-    and after; yields a function that runs every queued job in-process (rq's SimpleWorker).
-    Without REDIS_URL jobs run inline and the function does nothing."""
-    url = app.config.get("REDIS_URL")
-    if not url:
-        yield lambda: None
-        return
-    from redis import Redis
-    from rq import Queue, SimpleWorker
-
-    name = f"duban-test-{uuid.uuid4().hex[:8]}"
-    old = app.config.get("DUBAN_QUEUE")
-    app.config["DUBAN_QUEUE"] = name
-    conn = Redis.from_url(url)
-    queue = Queue(name, connection=conn)
-    queue.empty()
-
-    def drain():
-        SimpleWorker([queue], connection=conn).work(burst=True)
-
-    try:
-        yield drain
-    finally:
-        queue.empty()
-        for registry in (queue.failed_job_registry, queue.finished_job_registry, queue.started_job_registry):
-            for job_id in registry.get_job_ids():
-                registry.remove(job_id, delete_job=True)
-        queue.delete(delete_jobs=True)
-        conn.close()
-        app.config["DUBAN_QUEUE"] = old
+# --- helpers (test_jobs.py imports them too; glyph_guard and rq_queue live in conftest.py) ------
 
 
 def build_campaign(district):

@@ -21,7 +21,7 @@ from duban.supervision.models import Circular, SpotCheck, SpotCheckItem
 from duban.tasks.models import Task
 
 from . import factories
-from .test_reports import glyph_guard, pdf_fonts  # noqa: F401  (fixture)
+from .test_reports import pdf_fonts
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 import pytest
 
-# glyph_guard (autouse): fail on a missing glyph in any PDF; rq_queue: run queued jobs with REDIS_URL.
-from ..test_reports import glyph_guard, rq_queue  # noqa: F401
 from .helpers import open_survey
 
 

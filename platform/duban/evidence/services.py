@@ -13,13 +13,16 @@ from ..tenancy.models import OrgUnit, User
 from .models import Attachment
 from .storage import TooLarge, store
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 # What the platform accepts as evidence, by detected content type.
 ALLOWED = {
     "image/jpeg": "JPG 照片",
     "image/png": "PNG 图片",
     "application/pdf": "PDF 文件",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel 表格(xlsx)",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word 文档(docx)",
+    XLSX_MIME: "Excel 表格(xlsx)",
+    DOCX_MIME: "Word 文档(docx)",
 }
 ALLOWED_TEXT = "照片(JPG/PNG)、PDF、Excel(xlsx)、Word(docx)"
 
@@ -42,9 +45,9 @@ def _office_type(path) -> str | None:
     if "[Content_Types].xml" not in names:
         return None
     if any(n.startswith("xl/") for n in names):
-        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return XLSX_MIME
     if any(n.startswith("word/") for n in names):
-        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        return DOCX_MIME
     return None
 
 

@@ -108,4 +108,3 @@ def temp_xlsx(folder: str | None = None):
     return tempfile.TemporaryFile(dir=folder, suffix=".xlsx")
 
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

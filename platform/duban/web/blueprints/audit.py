@@ -16,6 +16,7 @@ from ...extensions import db
 from ...tenancy.access import require, roots
 from ...tenancy.models import OrgUnit
 from ...tenancy.permissions import Permission
+from ...evidence.services import XLSX_MIME
 from ..forms import one_transaction
 
 bp = Blueprint("audit", __name__)
@@ -85,4 +86,4 @@ def export(unit_id: int):
     buffer.seek(0)
     name = f"操作记录-{unit.name}-{clock.today().isoformat()}.xlsx"
     return send_file(buffer, as_attachment=True, download_name=name, max_age=0,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                     mimetype=XLSX_MIME)

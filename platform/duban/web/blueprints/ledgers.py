@@ -16,11 +16,11 @@ from ...screening.models import ImportBatch
 from ...screening.privacy import may_view_full
 from ...tenancy.access import require
 from ...tenancy.permissions import Permission
+from ...evidence.services import XLSX_MIME
 from ..forms import one_transaction
 
 bp = Blueprint("ledgers", __name__)
 PER_PAGE = 100
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.before_request
@@ -144,7 +144,7 @@ def export(campaign_id: int, ledger_key: str):
     with one_transaction():
         services.export(db.session, current_user, campaign, ld, unit, fh)
     fh.seek(0)
-    return send_file(fh, mimetype=XLSX, as_attachment=True, download_name=f"{ld.title}-{unit.name}.xlsx", max_age=0)
+    return send_file(fh, mimetype=XLSX_MIME, as_attachment=True, download_name=f"{ld.title}-{unit.name}.xlsx", max_age=0)
 
 
 @bp.route("/campaigns/<int:campaign_id>/ledgers/<ledger_key>/import", methods=["POST"])

@@ -19,11 +19,11 @@ from ...screening import export, listing, matching, photos, privacy, visits
 from ...screening.models import OUTCOMES, Subject, Visit, VisitPhoto
 from ...tenancy.access import can, require, sees
 from ...tenancy.permissions import Permission
+from ...evidence.services import XLSX_MIME
 from ..forms import one_transaction
 
 bp = Blueprint("screening", __name__)
 PER_PAGE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.before_request
@@ -253,7 +253,7 @@ def export_ledger(campaign_id: int):
         privacy.record_export(db.session, current_user, unit=unit, what=ledger.title, rows=n, full=full,
                               campaign_id=campaign.id)
     fh.seek(0)
-    return send_file(fh, mimetype=XLSX, as_attachment=True, download_name=f"{ledger.title}-{unit.name}.xlsx", max_age=0)
+    return send_file(fh, mimetype=XLSX_MIME, as_attachment=True, download_name=f"{ledger.title}-{unit.name}.xlsx", max_age=0)
 
 
 @bp.route("/campaigns/<int:campaign_id>/screening/pack")

@@ -23,10 +23,10 @@ from ...tenancy.models import OrgUnit, Tenant
 from ...tenancy.permissions import Permission
 from ...tenancy.scoping import set_tenant
 from ...tenancy.tree import descendants, path_range
+from ...evidence.services import XLSX_MIME
 from ..forms import one_transaction
 
 bp = Blueprint("screening_data", __name__, cli_group="screening")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.before_request
@@ -118,7 +118,7 @@ def rejects(batch_id: int):
     with one_transaction():
         record_export(db.session, current_user, unit=b.org_unit, what=f"未导入的行（{b.filename}）",
                       rows=b.rejected, full=True, object_type="import_batch", object_id=b.id)
-    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=f"未导入的行-{b.filename.rsplit('.', 1)[0]}.xlsx",
+    return send_file(path, mimetype=XLSX_MIME, as_attachment=True, download_name=f"未导入的行-{b.filename.rsplit('.', 1)[0]}.xlsx",
                      max_age=0)
 
 

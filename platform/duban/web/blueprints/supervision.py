@@ -129,11 +129,17 @@ def create_escalation(campaign_id: int):
     return _page(campaign, unit, "escalate")
 
 
-def _escalation(escalation_id: int) -> Escalation:
-    esc = db.session.get(Escalation, escalation_id)
-    if esc is None:
+def _in_campaign(model, object_id: int):
+    """Load a supervision record, or 404 unless the user sees its campaign (the caller checks its unit)."""
+    obj = db.session.get(model, object_id)
+    if obj is None:
         abort(404)
-    get_visible(db.session, current_user, esc.campaign_id)
+    get_visible(db.session, current_user, obj.campaign_id)
+    return obj
+
+
+def _escalation(escalation_id: int) -> Escalation:
+    esc = _in_campaign(Escalation, escalation_id)
     require_visible(current_user, esc.org_unit)
     return esc
 
@@ -171,10 +177,7 @@ def create_clue(campaign_id: int):
 
 
 def _clue(clue_id: int) -> Clue:
-    clue = db.session.get(Clue, clue_id)
-    if clue is None:
-        abort(404)
-    get_visible(db.session, current_user, clue.campaign_id)
+    clue = _in_campaign(Clue, clue_id)
     clues.require_clues(current_user, clue.org_unit)
     return clue
 
@@ -212,10 +215,7 @@ def create_circular(campaign_id: int):
 
 
 def _circular(circular_id: int) -> Circular:
-    c = db.session.get(Circular, circular_id)
-    if c is None:
-        abort(404)
-    get_visible(db.session, current_user, c.campaign_id)
+    c = _in_campaign(Circular, circular_id)
     if c.status == "draft":
         circulars.require_issuer(current_user, c.campaign)
     return c
@@ -274,10 +274,7 @@ def create_spot_check(campaign_id: int):
 
 
 def _spot_check(spot_check_id: int) -> SpotCheck:
-    check = db.session.get(SpotCheck, spot_check_id)
-    if check is None:
-        abort(404)
-    get_visible(db.session, current_user, check.campaign_id)
+    check = _in_campaign(SpotCheck, spot_check_id)
     require_visible(current_user, check.org_unit)
     return check
 

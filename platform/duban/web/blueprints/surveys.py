@@ -18,6 +18,7 @@ from ...surveys.results import results, text_answers, unit_link
 from ...surveys.types import QUESTION_TYPES
 from ...tenancy.access import can, require
 from ...tenancy.permissions import Permission
+from ...evidence.services import XLSX_MIME
 from ..forms import one_transaction
 
 bp = Blueprint("surveys", __name__)
@@ -198,7 +199,7 @@ def export(campaign_id: int):
 
     data = export_xlsx(db.session, survey, unit)
     return send_file(BytesIO(data), as_attachment=True, max_age=0,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     mimetype=XLSX_MIME,
                      download_name=f"满意度测评结果_{unit.name}.xlsx")
 
 
