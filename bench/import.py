@@ -49,14 +49,14 @@ def main() -> None:
         read = time.perf_counter() - t
         rss_read = rss_mb()
 
-        from duban.ledgers.mapping import header_score, suggest, validate_rows
+        from duban.ledgers.mapping import header_score, suggest, validate_chunks
         from duban.ledgers.reader import open_table
         from duban.screening.sources import KINDS
 
         fields = KINDS["recipients"].fields
         t = time.perf_counter()
         table = open_table(path, header_score(fields))
-        valid = sum(1 for row in validate_rows(table, fields, suggest(fields, table.headers)) if not row.errors)
+        valid = sum(len(c) - len(c.errors) for c in validate_chunks(table, fields, suggest(fields, table.headers)))
         validate = time.perf_counter() - t
         assert valid == args.rows
 

@@ -155,6 +155,19 @@ def test_import_maps_columns_updates_by_person_and_reports_bad_rows(world):
 
     html = run(data)
     assert "第4行" in html and "校验位" in html and "第5行" in html and "救助类别" in html
+    # Every rejected row, with its reason and as it was, to download, correct and import again.
+    import re
+
+    link = re.search(r'href="([^"]+/rejects\.xlsx)"', html).group(1)
+    r = village.get(link)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(r.data)).get_sheet_by_index(0).to_python()
+    r.close()
+    assert sheet[1][:4] == ["原文件行号", "未导入原因", "序号", "申请人"]
+    assert [(int(x[0]), x[3]) for x in sheet[2:4]] == [(4, "李四"), (5, "王五")] and "救助类别" in sheet[3][1]
+    assert world["login"]("township").get(link).status_code == 403  # the village's own file
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "ledger.exported",
+                                                      AuditEvent.object_type == "import_batch")) is not None
     assert [r.data["applicant"] for r in db.session.scalars(select(LedgerRow))] == ["张三"]
     run(data)  # the same file again: nothing new
     from duban.screening.models import ImportBatch

@@ -70,8 +70,10 @@ def jpeg(seed: int, *, taken: str | None = "2022:08:05 10:30:00", gps: tuple[flo
     return out.getvalue()
 
 
-def import_file(client, unit_id: int, kind: str, data: bytes, filename: str = "数据.xlsx", mapping: dict | None = None):
-    """Upload through the web, accept the suggested mapping (or the given one), return the report page."""
+def import_file(client, unit_id: int, kind: str, data: bytes, filename: str = "数据.xlsx", mapping: dict | None = None,
+                replace: bool | None = None):
+    """Upload through the web, accept the suggested mapping (or the given one) and the form's
+    default for a roster's 整表替换 (or the given choice); return the report page."""
     r = client.post_form("/screening/data/upload", {"unit_id": unit_id, "kind": kind,
                                                     "file": (io.BytesIO(data), filename)},
                          content_type="multipart/form-data")
@@ -86,6 +88,10 @@ def import_file(client, unit_id: int, kind: str, data: bytes, filename: str = "�
         form[name] = m.group(1) if m else ""
     for key, header in (mapping or {}).items():
         form[f"map_{key}"] = header
+    box = re.search(r'<input type="checkbox" name="replace" value="1"( checked)?', html)
+    if replace if replace is not None else bool(box and box.group(1)):
+        assert box, "the form offers no 整表替换"
+        form["replace"] = "1"
     r2 = client.post_form(r.headers["Location"], form)
     assert r2.status_code == 302, r2.get_data(as_text=True)
     return client.get(r2.headers["Location"]), r.headers["Location"]
@@ -101,13 +107,13 @@ HEADERS = {
 }
 
 
-def load(admin, bureau, kind: str, rows: list[list]):
+def load(admin, bureau, kind: str, rows: list[list], *, replace: bool = False):
     """Import rows of one source with the service functions (as a bureau admin); returns the batch."""
     from duban.extensions import db
     from duban.screening import importer
 
     batch, _ = importer.upload(db.session, admin, bureau, kind, f"{kind}.xlsx", io.BytesIO(xlsx(HEADERS[kind], rows)))
-    importer.run(db.session, admin, batch, importer.suggested(db.session, batch))
+    importer.run(db.session, admin, batch, importer.suggested(db.session, batch), replace=replace)
     db.session.commit()
     assert batch.rejected == 0, batch.rejects_sample
     return batch

@@ -67,6 +67,23 @@ def test_visit_ledger_exports_in_the_official_columns(district, login_as):
     assert [e.new["full_numbers"] for e in events] == [False, True] and events[0].new["rows"] == 3
 
 
+def test_every_visit_is_a_row_of_the_ledger(district, login_as):
+    campaign = _world(district, login_as)
+    s = {x.id_number: x for x in db.session.scalars(select(Subject))}
+    worker = login_as(district["users"]["village"])
+    # 乙 was not at home the first time (June 20); the second visit settles it.
+    r = _visit(worker, campaign, s[pid(2)], visited_on="2022-06-28", outcome="included", programme="低保",
+               included_on="2022-06-30", notes="第二次走访，本人在家")
+    assert r.status_code == 302
+    rows = _sheet(login_as(district["users"]["township"]).get(f"/campaigns/{campaign.id}/screening/export"))
+    body = [dict(zip(rows[1], row)) for row in rows[2:] if row[1]]
+    second = [row for row in body if row["姓名"] == "乙"]
+    assert [row["排查结果"] for row in second] == ["不符合条件，备案并纳入监测预警", "符合条件，已纳入保障"]
+    assert second[1]["备注"] == "第二次走访，本人在家" and second[1]["纳入保障类别"] == "低保"
+    assert [int(row["序号"]) for row in body] == list(range(1, len(body) + 1)) and len(body) == 4
+    assert [row["排查结果"] for row in body if row["姓名"] == "丙"] == ["未走访"]
+
+
 def test_ledgers_tab_lists_the_visit_ledger(district, login_as):
     campaign = _world(district, login_as)
     html = login_as(district["users"]["township"]).get(f"/campaigns/{campaign.id}/ledgers").get_data(as_text=True)

@@ -1,7 +1,8 @@
 """Turn one cell of an imported file (or one form input) into a typed value, or a Chinese reason why not.
 
 A field is described by :class:`Field`; :func:`converter` compiles it once into a function
-``convert(raw) -> (value, error)`` that is called for every cell, so it stays small and fast.
+``convert(raw) -> (value, error)``; an import calls it once for every distinct cell of a column
+(mapping.column_converter), a form once per input.
 Values come back as plain JSON-friendly types: str, int, ``Decimal`` for amounts and ``date``.
 """
 from __future__ import annotations
@@ -88,25 +89,20 @@ def converter(f: Field) -> Converter:
         return value, None
 
     if f.type == "id_number":
-        seen: dict[str, tuple] = {}  # a roster repeats the head of household's number on every member's row
+        check = idnumber.check
 
         def convert(raw):
             if raw.__class__ is str:
-                hit = seen.get(raw)
-                if hit is not None:
-                    return hit
-            if _blank(raw):
+                return check(raw) if raw.strip() else missing
+            if raw is None:
                 return missing
             if isinstance(raw, (int, float)) and not isinstance(raw, bool):
                 return None, NUMBER_AS_ID
-            value = idnumber.normalize(raw)
-            why = idnumber.problem(value)
-            result = (None, why) if why else (value, None)
-            if len(seen) < 200_000:
-                seen[raw] = result
-            return result
+            return check(str(raw))
     elif f.type == "phone":
         def convert(raw):
+            if raw.__class__ is str and len(raw) == 11 and raw.isascii() and raw.isdigit() and raw[0] == "1":
+                return raw, None  # a mobile number as typed
             if _blank(raw):
                 return missing
             value = idnumber.normalize_phone(_as_text(raw))
@@ -176,9 +172,14 @@ def converter(f: Field) -> Converter:
         limit = f.max_length
 
         def convert(raw):
-            if _blank(raw):
+            if raw.__class__ is str:
+                value = raw.strip()
+                if not value:
+                    return missing
+            elif raw is None:
                 return missing
-            value = _as_text(raw)
+            else:
+                value = _as_text(raw)
             if len(value) > limit:
                 return None, f"“{label}”不能超过{limit}个字"
             return value, None

@@ -22,6 +22,8 @@ def check_char(first17: str) -> str:
 
 def normalize(raw: str) -> str:
     """Strip spaces and make the check character upper case (x → X); full-width digits become ASCII."""
+    if raw.__class__ is str and len(raw) == 18 and raw.isascii() and raw.isalnum():
+        return raw.upper()  # as typed, nearly always
     text = "".join(str(raw).split()).upper()
     return text.translate(_FULLWIDTH)
 
@@ -33,17 +35,45 @@ def problem(id_number: str) -> str | None:
     """Return why id_number (already normalized) is not a valid ID number, or None when it is."""
     if len(id_number) != 18:
         return f"身份证号应为18位，当前为{len(id_number)}位"
-    if not _ID_RE.match(id_number):
+    if not (id_number.isascii() and _ID_RE.match(id_number)):
         return "身份证号只能由17位数字加1位数字或X组成"
-    try:
-        born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-    except ValueError:
-        return "身份证号中的出生日期无效"
-    if born.year < 1880:
+    born = id_number[6:14]
+    valid = _BIRTHS.get(born)
+    if valid is None:
+        valid = _BIRTHS[born] = _valid_birth(born)
+    if not valid:
         return "身份证号中的出生日期无效"
     if check_char(id_number[:17]) != id_number[17]:
         return "身份证号校验位不正确，请核对号码"
     return None
+
+
+_BIRTHS: dict[str, bool] = {}  # YYYYMMDD -> whether it is a real date from 1880 on (at most ~80k keys)
+
+
+def _valid_birth(text: str) -> bool:
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:])).year >= 1880
+    except ValueError:
+        return False
+
+
+def check(raw: str) -> tuple[str | None, str | None]:
+    """(the ID number normalized, None) or (None, why it is not valid), for a cell of text."""
+    # The common case, 17 ASCII digits and a check character as typed, without the general path's
+    # intermediate strings: this runs once for every distinct ID number of an import.
+    if len(raw) == 18 and raw.isascii() and raw[:17].isdigit():
+        last = raw[17]
+        if last.isdigit() or last == "X" or last == "x":
+            value = raw if last != "x" else raw.upper()
+            valid = _BIRTHS.get(value[6:14])
+            if valid is None:
+                valid = _BIRTHS[value[6:14]] = _valid_birth(value[6:14])
+            if valid and CHECK_CHARS[(sum(map(mul, value.encode(), WEIGHTS)) - _ZERO_SUM) % 11] == value[17]:
+                return value, None
+    value = normalize(raw)
+    why = problem(value)
+    return (None, why) if why else (value, None)
 
 
 def is_valid(id_number: str) -> bool:
@@ -68,7 +98,9 @@ def mask_id(id_number: str | None) -> str:
 
 
 def normalize_phone(raw: str) -> str:
-    return "".join(ch for ch in str(raw).translate(_FULLWIDTH) if ch.isdigit() or ch == "-")
+    if raw.__class__ is str and raw.isascii() and raw.isdigit():
+        return raw
+    return "".join(ch for ch in str(raw).translate(_FULLWIDTH) if ch.isascii() and (ch.isdigit() or ch == "-"))
 
 
 def phone_problem(phone: str) -> str | None:

@@ -6,6 +6,8 @@ targets as :class:`~duban.ledgers.cells.Field` lists.
 from __future__ import annotations
 
 from dataclasses import dataclass, field as dc_field
+from itertools import compress, islice
+from operator import itemgetter
 from typing import Iterable, Iterator
 
 from ..errors import ValidationError
@@ -105,25 +107,104 @@ class Row:
     cells: list = dc_field(default_factory=list)
 
 
-def validate_rows(table: Table, fields: Iterable[Field], mapping: dict[str, str]) -> Iterator[Row]:
-    """Convert every non-empty row of table through the mapped fields' converters."""
-    index = {h: i for i, h in reversed(list(enumerate(table.headers)))}
-    plan = [(f.key, index[mapping[f.key]], converter(f)) for f in fields if f.key in mapping]
-    width = len(table.headers)
-    for number, cells in table.rows:
-        filled = [i for i, c in enumerate(cells)
-                  if c is not None and c != "" and not (isinstance(c, str) and not c.strip())]
-        if not filled:
+@dataclass
+class Chunk:
+    """A run of a file's data rows, converted column by column (a field's values are one list)."""
+
+    numbers: list[int]  # each row's number in the file, as Excel shows it
+    cells: list[list]  # each row's cells as read, one per header
+    values: dict[str, list]  # field key -> converted value of each row (None when blank or invalid)
+    errors: dict[int, list[str]]  # position of a rejected row -> why
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def reject(self, pos: int, reason: str) -> None:
+        self.errors.setdefault(pos, []).append(reason)
+
+
+CHUNK_ROWS = 5000
+CACHE_LIMIT = 100_000  # distinct cells remembered per column
+_value, _error = itemgetter(0), itemgetter(1)
+
+
+def column_converter(f: Field):
+    """Return a function converting a column (a list of cells) into a list of (value, error).
+
+    A column repeats itself (a village, a programme, a date, the head of household's ID number on
+    every member's row), so each distinct cell is converted once. Numbers equal to 0 or 1 are not
+    remembered: as dict keys they would also stand for the booleans False and True."""
+    convert = converter(f)
+    cache: dict = {}
+    get = cache.get
+    limit = [CACHE_LIMIT]
+
+    def miss(raw):
+        result = convert(raw)
+        if len(cache) < limit[0] and (raw.__class__ is str or raw not in (0, 1)):
+            cache[raw] = result
+        return result
+
+    def run(column) -> list:
+        if not limit[0]:
+            return [convert(raw) for raw in column]
+        before = len(cache)
+        results = [get(raw) or miss(raw) for raw in column]
+        if len(column) >= 1000 and len(cache) - before > 0.9 * len(column):
+            limit[0] = 0  # nearly every cell is new (ID numbers, phones): remembering them only costs memory
+            cache.clear()
+        return results
+
+    return run
+
+
+def _blank_cell(c) -> bool:
+    return c is None or c == "" or (c.__class__ is str and c.isspace())
+
+
+def _data_rows(rows, width: int):
+    """The rows worth converting, padded to width: not blank, not a note under the table (“注：……”)."""
+    for number, cells in rows:
+        first = cells[0] if cells else None
+        if first.__class__ is float or first.__class__ is int:
+            pass  # a 序号: the common case, decided without looking further
+        elif first.__class__ is str and first and not first[0].isspace():
+            if first.startswith(FOOTNOTES) and all(map(_blank_cell, cells[1:])):
+                continue
+        elif all(map(_blank_cell, cells)):
             continue
-        if filled == [0] and isinstance(cells[0], str) and cells[0].lstrip().startswith(FOOTNOTES):
-            continue  # a note printed under the table (“注：……”), as the official forms have
+        elif first.__class__ is str and first.lstrip().startswith(FOOTNOTES) and all(map(_blank_cell, cells[1:])):
+            continue
         if len(cells) < width:
             cells = list(cells) + [None] * (width - len(cells))
-        values, errors = {}, []
-        for key, i, convert in plan:
-            value, error = convert(cells[i])
-            if error:
-                errors.append(error)
-            elif value is not None:
-                values[key] = value
-        yield Row(number, values, errors, cells[:width])
+        yield number, cells
+
+
+def validate_chunks(table: Table, fields: Iterable[Field], mapping: dict[str, str],
+                    size: int = CHUNK_ROWS) -> Iterator[Chunk]:
+    """Convert the table's non-empty rows through the mapped fields' converters, size rows at a time."""
+    index = {h: i for i, h in reversed(list(enumerate(table.headers)))}
+    plan = [(f.key, index[mapping[f.key]], column_converter(f)) for f in fields if f.key in mapping]
+    rows = _data_rows(table.rows, len(table.headers))
+    while batch := list(islice(rows, size)):
+        numbers = [n for n, _ in batch]
+        cells = [c for _, c in batch]
+        columns = list(zip(*cells))
+        values: dict[str, list] = {}
+        errors: dict[int, list[str]] = {}
+        for key, i, run in plan:
+            results = run(columns[i])
+            values[key] = list(map(_value, results))
+            problems = list(map(_error, results))
+            for pos in compress(range(len(problems)), problems):
+                errors.setdefault(pos, []).append(problems[pos])
+        yield Chunk(numbers, cells, values, errors)
+
+
+def validate_rows(table: Table, fields: Iterable[Field], mapping: dict[str, str]) -> Iterator[Row]:
+    """Convert every non-empty row of table, one Row at a time (for small files)."""
+    width = len(table.headers)
+    for chunk in validate_chunks(table, fields, mapping):
+        for pos, number in enumerate(chunk.numbers):
+            values = {k: col[pos] for k, col in chunk.values.items() if col[pos] is not None}
+            yield Row(number, values, chunk.errors.get(pos, []), chunk.cells[pos][:width])

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import ValidationError
+from .xlsx_head import head_rows
 
 DEFAULT_MAX_UNZIPPED = 400 * 1024 * 1024  # 100k rows × 13 columns expand to ~60-70 MB
 HEADER_SCAN_ROWS = 12
@@ -96,22 +97,9 @@ def header_text(value) -> str:
     return "".join(str(value).split())
 
 
-def open_table(path: Path, score_header, *, max_unzipped: int = DEFAULT_MAX_UNZIPPED) -> Table:
-    """Open path and find its header row: among the first rows, the one score_header(headers)
-    rates highest (title rows above the header, as official forms have, are skipped)."""
-    path = Path(path)
-    kind = file_kind(path)
-    if kind == "xlsx":
-        check_zip(path, max_unzipped)
-        source = _xlsx_rows(path)
-    else:
-        source = _csv_rows(path)
-    rows = enumerate(source, start=1)
-    scanned: list[tuple[int, list]] = []
-    for number, row in rows:
-        scanned.append((number, row))
-        if len(scanned) >= HEADER_SCAN_ROWS:
-            break
+def _header(scanned: list[tuple[int, list]], score_header) -> tuple[int, list[str], int]:
+    """(row number, headers, index of the first data row in scanned): among the scanned rows, the one
+    score_header(headers) rates highest (title rows above the header, as official forms have, are skipped)."""
     candidates = [(score_header([header_text(c) for c in row]), -i, i) for i, (_, row) in enumerate(scanned)
                   if any(header_text(c) for c in row)]
     if not candidates:
@@ -134,12 +122,52 @@ def open_table(path: Path, score_header, *, max_unzipped: int = DEFAULT_MAX_UNZI
         headers.pop()
     if not headers:
         raise ValidationError("没有找到表头行")
+    return header_number, headers, skip
+
+
+def open_table(path: Path, score_header, *, max_unzipped: int = DEFAULT_MAX_UNZIPPED) -> Table:
+    """Open path, find its header row and return the table with an iterator over the rows below it."""
+    path = Path(path)
+    kind = file_kind(path)
+    if kind == "xlsx":
+        check_zip(path, max_unzipped)
+        source = _xlsx_rows(path)
+    else:
+        source = _csv_rows(path)
+    rows = enumerate(source, start=1)
+    scanned: list[tuple[int, list]] = []
+    for number, row in rows:
+        scanned.append((number, row))
+        if len(scanned) >= HEADER_SCAN_ROWS:
+            break
+    header_number, headers, skip = _header(scanned, score_header)
 
     def rest() -> Iterator[tuple[int, list]]:
         yield from scanned[skip:]
         yield from rows
 
     return Table(kind=kind, header_row=header_number, headers=headers, rows=rest())
+
+
+def peek_header(path: Path, score_header, *, max_unzipped: int = DEFAULT_MAX_UNZIPPED) -> tuple[int, list[str]]:
+    """(header row number, headers) of path, reading only the top of an xlsx file where it can
+    (xlsx_head); the import itself reads the whole file later and checks it finds the same header."""
+    path = Path(path)
+    if file_kind(path) == "xlsx":
+        check_zip(path, max_unzipped)
+        scanned = head_rows(path, HEADER_SCAN_ROWS)
+        if scanned is not None:
+            number, headers, skip = _header(scanned, score_header)
+            if all(isinstance(c, str) for _, row in scanned[:skip] for c in row):
+                return number, headers
+    table = open_table(path, score_header, max_unzipped=max_unzipped)
+    return table.header_row, table.headers
+
+
+def same_header(a: list[str], b: list[str]) -> bool:
+    """Whether two readings of a header name the same columns in the same order (the quick reading
+    of the top of a file may start a column further left than the whole-file one)."""
+    return [h for h in a if h] == [h for h in b if h]
 
 
 def sniff_upload(data: bytes) -> None:

@@ -33,7 +33,9 @@ from .cells import Field, converter, plain
 from .idnumber import mask_id, mask_phone
 from .mapping import check_mapping, header_score, norm, suggest, validate_rows
 from .models import LedgerRow
-from .uploads import open_stored, store_tabular
+from .reader import same_header
+from .rejects import Rejects
+from .uploads import open_stored, peek_stored, store_tabular
 from .writer import write_xlsx
 
 SEQ_KEYS = ("seq", "serial", "no", "index", "xh")
@@ -195,7 +197,7 @@ def export(session: Session, user: User, campaign: Campaign, ld: LedgerDefinitio
     _, all_rows = rows(session, campaign, ld, unit)
     n = write_xlsx(target, title=f"{ld.title}（{unit.name}）", labels=[c.label for c in ld.columns],
                    kinds=[c.type for c in ld.columns],
-                   groups=[getattr(c, "group", "") for c in ld.columns],
+                   groups=[c.group for c in ld.columns],
                    rows=(display(ld, r, units, i, full=full) for i, r in enumerate(all_rows, start=1)),
                    note="\n".join(filter(None, [getattr(ld, "note", ""),
                                                 f"说明：{campaign.title} · 身份证号{'为完整号码，请妥善保管' if full else '已脱敏'}"])))
@@ -216,10 +218,10 @@ def upload(session: Session, user: User, campaign: Campaign, ld: LedgerDefinitio
     if not filename:
         raise ValidationError("请选择要导入的文件")
     sha, size = store_tabular(stream)
-    table = open_stored(sha, header_score(fields(ld)))
+    header_row, headers = peek_stored(sha, header_score(fields(ld)))
     batch = ImportBatch(org_unit_id=unit.id, campaign_id=campaign.id, kind=f"ledger:{ld.key}",
                         filename=clean_filename(filename), sha256=sha, size=size, status="mapping",
-                        header_row=table.header_row, headers=table.headers, created_by_id=user.id,
+                        header_row=header_row, headers=headers, created_by_id=user.id,
                         tenant_id=unit.tenant_id)
     session.add(batch)
     session.flush()
@@ -243,21 +245,24 @@ def run_import(session: Session, user: User, campaign: Campaign, ld: LedgerDefin
     models.remember(session, user, unit, scope(campaign, ld), mapping)
     started = time.perf_counter()
     table = open_stored(batch.sha256, header_score(fields(ld)))
+    if not same_header(table.headers, batch.headers):
+        raise ValidationError("文件的表头与上传时不一致，请重新上传")
+    batch.headers = table.headers
     key = _person_key(ld)
     existing = _existing(session, campaign, ld, unit)
     by_person = {r.data.get(key): r for r in existing if key and r.data.get(key)}
     hashes = {r.row_hash for r in existing}
     added = updated = unchanged = 0
-    rejects, seen = [], {}
+    rejects, seen = Rejects(table.headers), {}
     for row in validate_rows(table, fields(ld), mapping):
         if row.errors:
-            rejects.append([row.number, "；".join(row.errors)])
+            rejects.add(row.number, row.errors, row.cells)
             continue
         data = {k: plain(v) for k, v in row.values.items()}
         h = _hash(data)
         person = data.get(key) if key else None
         if person and person in seen:
-            rejects.append([row.number, f"与第{seen[person]}行是同一人（身份证号重复）"])
+            rejects.add(row.number, [f"与第{seen[person]}行是同一人（身份证号重复）"], row.cells)
             continue
         if person:
             seen[person] = row.number
@@ -276,7 +281,8 @@ def run_import(session: Session, user: User, campaign: Campaign, ld: LedgerDefin
     batch.mapping, batch.status = mapping, "done"
     batch.added, batch.updated, batch.unchanged, batch.rejected = added, updated, unchanged, len(rejects)
     batch.total_rows = added + updated + unchanged + len(rejects)
-    batch.rejects_sample = rejects  # a village's ledger file is small: keep every reason
+    batch.rejects_sample = rejects.sample
+    batch.rejects_sha256 = rejects.store(batch)
     batch.seconds = round(time.perf_counter() - started, 3)
     batch.finished_at = clock.now()
     record(session, user, "ledger.imported", object_type="import_batch", object_id=batch.id, org_unit=unit,

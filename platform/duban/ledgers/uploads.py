@@ -7,7 +7,7 @@ from flask import current_app
 
 from ..errors import ValidationError
 from ..evidence.storage import TooLarge, blob_path, store
-from .reader import Table, open_table, sniff_upload
+from .reader import DEFAULT_MAX_UNZIPPED, Table, open_table, peek_header, sniff_upload
 
 
 def store_tabular(stream) -> tuple[str, int]:
@@ -30,6 +30,14 @@ def stored_path(sha256: str) -> Path:
     return blob_path(current_app.config["UPLOAD_FOLDER"], sha256)
 
 
+def _limit() -> int:
+    return int(current_app.config.get("DUBAN_IMPORT_MAX_UNZIPPED", DEFAULT_MAX_UNZIPPED))
+
+
 def open_stored(sha256: str, score_header) -> Table:
-    limit = int(current_app.config.get("DUBAN_IMPORT_MAX_UNZIPPED", 400 * 1024 * 1024))
-    return open_table(stored_path(sha256), score_header, max_unzipped=limit)
+    return open_table(stored_path(sha256), score_header, max_unzipped=_limit())
+
+
+def peek_stored(sha256: str, score_header) -> tuple[int, list[str]]:
+    """(header row, headers) of a stored file, read from its top only where possible."""
+    return peek_header(stored_path(sha256), score_header, max_unzipped=_limit())

@@ -1,49 +1,175 @@
 """Write many rows fast inside the session's transaction: COPY on PostgreSQL, executemany elsewhere.
 
 ORM add_all was ~7× slower than Core executemany here, and psycopg's COPY reaches ~1M rows/s.
-Rows are dicts keyed by column name and must carry tenant_id (Core statements are not stamped).
+Rows come as columns ({column name: list of values}) or as dicts keyed by column name, and must
+carry tenant_id (Core statements are not stamped). JSON columns named in json_text hold JSON text
+already (the caller encoded each distinct value once); other JSON columns hold Python data.
 """
 from __future__ import annotations
 
+import gc
 import json
-from operator import itemgetter
+from contextlib import contextmanager
 from typing import Iterable
 
 from sqlalchemy import Table, bindparam, insert, text, update
 from sqlalchemy.orm import Session
 
+SQLITE_IMPORT_CACHE_KIB = 64 * 1024  # page cache while bulk-loading: the indexes' pages stay in memory
+
 
 def insert_rows(session: Session, table: Table, rows: list[dict]) -> int:
     if not rows:
         return 0
-    assert all(r.get("tenant_id") for r in rows[:1]), "bulk rows need tenant_id"
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        cols = list(rows[0])
-        json_cols = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur:
-            with cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
-                for r in rows:
-                    copy.write_row([json.dumps(r[c], ensure_ascii=False) if c in json_cols and r[c] is not None
-                                    else r[c] for c in cols])
-    elif conn.dialect.name == "sqlite":
+    names = list(rows[0])
+    return insert_columns(session, table, {c: [r[c] for r in rows] for c in names})
+
+
+def insert_columns(session: Session, table: Table, columns: dict[str, list], *, json_text: Iterable[str] = ()) -> int:
+    """Insert the rows given column by column (every list as long as the others)."""
+    with Loader(session, table, json_text=json_text) as loader:
+        return loader.add(columns)
+
+
+class Loader:
+    """Inserts rows, given column by column, into one table inside the session's transaction.
+
+    On PostgreSQL one COPY stays open across add() calls, so the server stores a chunk while the
+    caller prepares the next one (the two run on different cores); pause() ends it, so that other
+    statements can run on the connection, and the next add() starts another. Use as a context
+    manager: leaving it ends the COPY (or, on an error, abandons it with the transaction)."""
+
+    def __init__(self, session: Session, table: Table, *, json_text: Iterable[str] = ()):
+        self.session, self.table = session, table
+        self.json_text = set(json_text)
+        self.json_cols = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
+        self.conn = session.connection()
+        self.dialect = self.conn.dialect
+        self._cursor = self._copying = self._copy = None
+        self._names: list[str] | None = None
+
+    def __enter__(self) -> "Loader":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._end(exc_type, exc, tb)
+
+    def add(self, columns: dict[str, list]) -> int:
+        names = list(columns)
+        count = len(columns[names[0]]) if names else 0
+        if not count:
+            return 0
+        assert "tenant_id" in columns and all(columns["tenant_id"][:1]), "bulk rows need tenant_id"
+        if self.dialect.name == "postgresql":
+            self._copy_rows(names, columns)
+        elif self.dialect.name == "sqlite":
+            self._sqlite_rows(names, columns, count)
+        else:
+            if self.json_text:
+                columns = {c: [None if v is None else json.loads(v) for v in vs] if c in self.json_text else vs
+                           for c, vs in columns.items()}
+            self.session.execute(insert(self.table), [dict(zip(names, row)) for row in zip(*(columns[c] for c in names))])
+        return count
+
+    def pause(self) -> None:
+        """End the open COPY, if any: the connection is free for other statements until the next add()."""
+        self._end(None, None, None)
+
+    def _end(self, *exc_info) -> None:
+        if self._copy is not None:
+            copying, cursor = self._copying, self._cursor
+            self._copying = self._cursor = self._copy = self._names = None
+            try:
+                copying.__exit__(*exc_info)
+            finally:
+                cursor.close()
+
+    def _copy_rows(self, names: list[str], columns: dict[str, list]) -> None:
+        if self._copy is not None and names != self._names:
+            self.pause()
+        if self._copy is None:
+            self._cursor = self.conn.connection.driver_connection.cursor()
+            self._copying = self._cursor.copy(f"COPY {self.table.name} ({', '.join(names)}) FROM STDIN")
+            self._copy = self._copying.__enter__()
+            self._names = names
+        values = [columns[c] if c in self.json_text or c not in self.json_cols else
+                  [None if v is None else json.dumps(v, ensure_ascii=False) for v in columns[c]] for c in names]
+        write = self._copy.write_row
+        for row in zip(*values):
+            write(row)
+
+    def _sqlite_rows(self, names: list[str], columns: dict[str, list], count: int) -> None:
         # Core executemany spends most of its time preparing parameters; do what its bind
-        # processors would do (dates, amounts, JSON) once per column and hand sqlite3 plain tuples.
-        cols = list(rows[0])
-        procs = [(i, p) for i, c in enumerate(cols)
-                 if (p := table.c[c].type._cached_bind_processor(conn.dialect)) is not None]
-        getter = itemgetter(*cols)
-        params = [list(getter(r)) for r in rows]
-        for i, p in procs:
-            for values in params:
-                if values[i] is not None:
-                    values[i] = p(values[i])
-        sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-        conn.connection.driver_connection.executemany(sql, params)
-    else:
-        session.execute(insert(table), rows)
-    return len(rows)
+        # processors would do (dates, amounts, JSON) once per distinct value of a column, write
+        # a column that holds one value throughout (the tenant, the batch, NULL) into the
+        # statement, and hand sqlite3 plain tuples of the rest (a quarter less time for a roster).
+        values, slots = [], []
+        for c in names:
+            proc = None if c in self.json_text else self.table.c[c].type._cached_bind_processor(self.dialect)
+            column = columns[c] if proc is None else _processed(columns[c], proc)
+            literal = _constant(column)
+            if literal is None:
+                values.append(column)
+                slots.append("?")
+            else:
+                slots.append(literal)
+        sql = f"INSERT INTO {self.table.name} ({', '.join(names)}) VALUES ({', '.join(slots)})"
+        self.conn.connection.driver_connection.executemany(sql, zip(*values) if values else [()] * count)
+
+
+def _constant(column: list) -> str | None:
+    """The SQL literal of the one value a column holds throughout (an int, NULL or plain text), or None."""
+    first = column[0]
+    if first is not None and first.__class__ is not int and (first.__class__ is not str or "\x00" in first):
+        return None
+    if column.count(first) != len(column):
+        return None
+    if first is None:
+        return "NULL"
+    if first.__class__ is int:
+        return str(first)
+    return "'" + first.replace("'", "''") + "'"
+
+
+def _processed(column: list, proc) -> list:
+    done: dict = {}
+
+    def one(v):
+        if v is None:
+            return None
+        try:
+            hit = done.get(v)
+        except TypeError:  # unhashable (JSON data)
+            return proc(v)
+        if hit is None:
+            hit = done[v] = proc(v)
+        return hit
+
+    return [one(v) for v in column]
+
+
+@contextmanager
+def loading(session: Session):
+    """Settings for the duration of a bulk load.
+
+    The cyclic garbage collector is paused: a load allocates millions of small objects that form
+    no cycles, and the collector's passes over them took a quarter of the import's time. On SQLite
+    the page cache is enlarged: inserting 100k rows into an indexed table took a third less time
+    with 64 MiB than with the default 2 MiB."""
+    conn = session.connection()
+    raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+    before = raw.execute("PRAGMA cache_size").fetchone()[0] if raw is not None else None
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        if raw is not None:
+            raw.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+        if raw is not None:
+            raw.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def update_rows(session: Session, table: Table, rows: list[dict], *, key: str = "id") -> int:
@@ -56,11 +182,13 @@ def update_rows(session: Session, table: Table, rows: list[dict], *, key: str = 
     return len(rows)
 
 
-def analyze(session: Session, table: Table) -> None:
+def analyze(session: Session, table: Table, columns: Iterable[str] = ()) -> None:
     """Refresh the planner's statistics after a bulk load; without them PostgreSQL may plan the
-    matching joins as if the table were empty (nested loops over 100k rows)."""
+    matching joins as if the table were empty (nested loops over 100k rows). Naming the columns
+    queries filter on saves the rest (a 100k-row roster: 0.1 s instead of 0.25 s)."""
     if session.connection().dialect.name == "postgresql":
-        session.execute(text(f"ANALYZE {table.name}"))
+        names = ", ".join(table.c[c].name for c in columns)
+        session.execute(text(f"ANALYZE {table.name}" + (f" ({names})" if names else "")))
 
 
 def chunks(items: Iterable, size: int):

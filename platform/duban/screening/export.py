@@ -7,7 +7,7 @@ import zipfile
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..campaigns.models import Campaign
@@ -29,49 +29,57 @@ def visit_ledger(campaign: Campaign) -> LedgerDefinition | None:
     return definition(campaign.type_key).ledgers.get(key) if key else None
 
 
-def _latest(session: Session, campaign: Campaign, low: str, high: str) -> tuple[dict, dict]:
-    latest, photos = {}, {}
+def _visits(session: Session, campaign: Campaign, low: str, high: str) -> tuple[dict, dict]:
+    """The subtree's visits by subject, in the order they were made, and each visit's photo count."""
+    by_subject, photos = {}, {}
     for v in session.scalars(select(Visit).where(Visit.campaign_id == campaign.id, Visit.unit_path >= low,
                                                  Visit.unit_path < high).order_by(Visit.visited_on, Visit.id)):
-        latest[v.subject_id] = v
-    for (subject_id,) in session.execute(select(VisitPhoto.subject_id).where(
-            VisitPhoto.campaign_id == campaign.id, VisitPhoto.unit_path >= low, VisitPhoto.unit_path < high)):
-        photos[subject_id] = photos.get(subject_id, 0) + 1
-    return latest, photos
+        by_subject.setdefault(v.subject_id, []).append(v)
+    for visit_id, n in session.execute(
+            select(VisitPhoto.visit_id, func.count()).where(VisitPhoto.campaign_id == campaign.id,
+                                                            VisitPhoto.unit_path >= low, VisitPhoto.unit_path < high)
+            .group_by(VisitPhoto.visit_id)):
+        photos[visit_id] = n
+    return by_subject, photos
 
 
 def ledger_rows(session: Session, campaign: Campaign, unit: OrgUnit, ledger: LedgerDefinition, *, full: bool):
-    """Yield one row per listed person of unit's subtree, values in ledger column order."""
+    """Yield the ledger of unit's subtree, values in ledger column order: a row for every visit
+    (a household visited twice has two rows, the earlier first) and one for every listed person
+    not visited yet."""
     low, high = path_range(unit.path)
     units = {u.id: u for u in [unit, *descendants(session, unit)]}
     names = category_names(campaign)
     checks = {c.key: c.text for c in definition(campaign.type_key).screening_checks}
-    latest, photos = _latest(session, campaign, low, high)
+    visits, photos = _visits(session, campaign, low, high)
     stmt = (select(Subject).where(Subject.campaign_id == campaign.id, Subject.status == "listed",
                                   Subject.unit_path >= low, Subject.unit_path < high)
             .order_by(Subject.unit_path, Subject.id).execution_options(yield_per=2000))
-    for seq, s in enumerate(session.scalars(stmt), start=1):
-        v = latest.get(s.id)
+    seq = 0
+    for s in session.scalars(stmt):
         village = units.get(s.org_unit_id)
         township = units.get(village.parent_id) if village else None
-        values = {
-            "seq": seq, "name": s.name, "id_number": s.id_number if full else mask_id(s.id_number),
+        person = {
+            "name": s.name, "id_number": s.id_number if full else mask_id(s.id_number),
             "township": township.name if township else "", "village": village.name if village else "",
             "phone": (s.phone if full else mask_phone(s.phone)) or "",
             "categories": "；".join(names.get(c, c) for c in s.categories),
             "evidence": "\n".join(e.get("text", "") for e in s.evidence),
         }
-        if v is not None:
-            values.update({
-                "visited_on": v.visited_on, "visitor": v.visitor, "outcome": OUTCOMES.get(v.outcome, v.outcome),
-                "programme": v.programme or "", "included_on": v.included_on, "temp_aid_amount": v.temp_aid_amount,
-                "checks": "\n".join(f"{checks.get(k, k)}：{CHECK_ANSWERS.get(a, a)}" for k, a in (v.checks or {}).items()
-                                    if a != "na"),
-                "photos": photos.get(s.id, 0), "notes": v.notes,
-            })
-        else:
-            values["outcome"] = "未走访"
-        yield [values.get(c.key) for c in ledger.columns]
+        for v in visits.get(s.id) or [None]:
+            seq += 1
+            values = {"seq": seq, **person}
+            if v is None:
+                values["outcome"] = "未走访"
+            else:
+                values.update({
+                    "visited_on": v.visited_on, "visitor": v.visitor, "outcome": OUTCOMES.get(v.outcome, v.outcome),
+                    "programme": v.programme or "", "included_on": v.included_on, "temp_aid_amount": v.temp_aid_amount,
+                    "checks": "\n".join(f"{checks.get(k, k)}：{CHECK_ANSWERS.get(a, a)}"
+                                        for k, a in (v.checks or {}).items() if a != "na"),
+                    "photos": photos.get(v.id, 0), "notes": v.notes,
+                })
+            yield [values.get(c.key) for c in ledger.columns]
 
 
 def write_visit_ledger(session: Session, campaign: Campaign, unit: OrgUnit, target, *, full: bool) -> int:
@@ -80,7 +88,7 @@ def write_visit_ledger(session: Session, campaign: Campaign, unit: OrgUnit, targ
         raise LookupError("no visit ledger")
     title = f"{ledger.title}（{unit.name}）"
     return write_xlsx(target, title=title, labels=[c.label for c in ledger.columns],
-                      kinds=[c.type for c in ledger.columns],
+                      kinds=[c.type for c in ledger.columns], groups=[c.group for c in ledger.columns],
                       rows=ledger_rows(session, campaign, unit, ledger, full=full),
                       note=f"说明：{campaign.title}（{campaign.doc_number}）· 身份证号{'为完整号码，请妥善保管' if full else '已脱敏'}")
 

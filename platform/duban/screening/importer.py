@@ -9,11 +9,10 @@ content hash); a new file with the same people updates their rows (by person and
 from __future__ import annotations
 
 import hashlib
-import io
+import json
 import time
-from pathlib import Path
+from itertools import repeat
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,23 +20,28 @@ from .. import clock
 from ..audit.services import record
 from ..errors import ValidationError
 from ..evidence.services import clean_filename
-from ..evidence.storage import blob_path, store_bytes
 from ..ledgers import models as ledger_models
 from ..ledgers.cells import plain
-from ..ledgers.mapping import check_mapping, header_score, suggest, validate_rows
-from ..ledgers.uploads import open_stored, store_tabular
-from ..ledgers.writer import write_xlsx
+from ..ledgers.mapping import Chunk, check_mapping, header_score, suggest, validate_chunks
+from ..ledgers.reader import same_header
+from ..ledgers.rejects import Rejects
+from ..ledgers.uploads import open_stored, peek_stored, store_tabular
 from ..tenancy.models import OrgUnit, User
 from . import bulk
 from .models import ImportBatch, SourceRecord
 from .places import Places
-from .sources import LOCATORS, SourceKind, kind as source_kind
+from .sources import COLUMNS, LOCATORS, SourceKind, kind as source_kind
 
 CHUNK = 5000
+# Record columns a source's own fields land in (besides name and ID number; the rest go to extra).
+RECORD_COLUMNS = tuple(c for c in COLUMNS if c not in ("name", "id_number"))
 # What a row's hash covers: everything stored about the person except which batch wrote it.
-HASHED = ("kind", "natural_key", "id_number", "name", "org_unit_id", "unit_path", "programme", "grade", "amount",
-          "amount2", "on_date", "year", "household_id", "phone", "extra")
-SAMPLE = 200
+HASHED = ("kind", "natural_key", "id_number", "name", "org_unit_id", "unit_path", *RECORD_COLUMNS, "extra")
+# What the matching's queries filter and join on (their planner statistics are refreshed after a load).
+MATCHED = ("tenant_id", "kind", "id_number", "unit_path", "retired_batch_id", *(c for c in RECORD_COLUMNS
+                                                                            if c not in ("household_id", "phone")))
+TEXT_HASHED = {"kind", "natural_key", "id_number", "name", "unit_path", "programme", "grade", "household_id", "phone",
+               "extra"}  # columns holding text or None
 
 
 def scope(kind: SourceKind) -> str:
@@ -46,7 +50,7 @@ def scope(kind: SourceKind) -> str:
 
 def upload(session: Session, user: User, unit: OrgUnit, kind_key: str, filename: str, stream) -> tuple[ImportBatch, bool]:
     """Store an uploaded file and find its header row. Returns (batch, is_new); when the very same
-    file was already imported for this source, returns that earlier batch and writes nothing."""
+    file is the last one imported for this source, returns that batch and writes nothing."""
     try:
         kind = source_kind(kind_key)
     except LookupError:
@@ -54,13 +58,13 @@ def upload(session: Session, user: User, unit: OrgUnit, kind_key: str, filename:
     if not filename:
         raise ValidationError(fields={"file": "请选择要导入的文件"})
     sha, size = store_tabular(stream)
-    done = session.scalar(select(ImportBatch).where(ImportBatch.kind == kind.key, ImportBatch.sha256 == sha,
-                                                    ImportBatch.status == "done").order_by(ImportBatch.id).limit(1))
-    if done is not None:
-        return done, False
-    table = open_stored(sha, header_score(kind.fields))
+    last = session.scalar(select(ImportBatch).where(ImportBatch.kind == kind.key, ImportBatch.status == "done")
+                          .order_by(ImportBatch.id.desc()).limit(1))
+    if last is not None and last.sha256 == sha:
+        return last, False
+    header_row, headers = peek_stored(sha, header_score(kind.fields))
     batch = ImportBatch(org_unit_id=unit.id, kind=kind.key, filename=clean_filename(filename), sha256=sha, size=size,
-                        status="mapping", header_row=table.header_row, headers=table.headers,
+                        status="mapping", header_row=header_row, headers=headers,
                         created_by_id=user.id, tenant_id=unit.tenant_id)
     session.add(batch)
     session.flush()
@@ -72,132 +76,209 @@ def suggested(session: Session, batch: ImportBatch) -> dict[str, str]:
     return suggest(kind.fields, batch.headers, ledger_models.remembered(session, batch.org_unit, scope(kind)))
 
 
-def run(session: Session, user: User, batch: ImportBatch, chosen: dict[str, str]) -> ImportBatch:
-    """Import batch's file with the user's column mapping {field key: header}."""
+def run(session: Session, user: User, batch: ImportBatch, chosen: dict[str, str], *, replace: bool = False) -> ImportBatch:
+    """Import batch's file with the user's column mapping {field key: header}. With replace (a
+    roster, SourceKind.snapshot), the file is the whole list of the importing unit's subtree: the
+    people on earlier imports who are not in it are marked as having left (kept, not deleted)."""
     if batch.status != "mapping":
         raise ValidationError("该文件已经导入过，不能重复导入")
     kind = source_kind(batch.kind)
+    if replace and not kind.snapshot:
+        raise ValidationError(f"“{kind.name}”不是完整名单，不能按整表替换导入")
     mapping = check_mapping(kind.fields, batch.headers, chosen)
     if not ({"village", "division_code"} & set(mapping)):
         raise ValidationError(fields={"village": "请为“村（居委会）”或“区划代码”选择对应的列，否则无法确定所属村（社区）"})
     ledger_models.remember(session, user, batch.org_unit, scope(kind), mapping)
     started = time.perf_counter()
-    folder = current_app.config["UPLOAD_FOLDER"]
     table = open_stored(batch.sha256, header_score(kind.fields))
-    if table.headers != batch.headers:
+    if not same_header(table.headers, batch.headers):
         raise ValidationError("文件的表头与上传时不一致，请重新上传")
-    counts = _Upsert(session, batch, kind, Places(session, batch.org_unit)).run(validate_rows(table, kind.fields, mapping))
+    batch.headers = table.headers
+    upsert = _Upsert(session, batch, kind, Places(session, batch.org_unit))
+    with bulk.loading(session), upsert.loader:
+        for chunk in validate_chunks(table, kind.fields, mapping):
+            upsert.add(chunk)
+        upsert.flush_updates()
+        if replace:
+            upsert.retire_missing()
+    upsert.finish()
     batch.mapping = mapping
+    batch.replace = replace
     batch.status = "done"
-    batch.total_rows, batch.added, batch.updated, batch.unchanged, batch.rejected = counts.totals()
-    batch.rejects_sample = counts.sample
-    batch.rejects_sha256 = counts.rejects_file(folder, batch) if counts.rejected else None
+    batch.total_rows, batch.added, batch.updated, batch.unchanged, batch.rejected = upsert.totals()
+    batch.retired = upsert.retired
+    batch.rejects_sample = upsert.rejects.sample
+    batch.rejects_sha256 = upsert.rejects.store(batch)
     batch.seconds = round(time.perf_counter() - started, 3)
     batch.finished_at = clock.now()
     record(session, user, "screening.imported", object_type="import_batch", object_id=batch.id, org_unit=batch.org_unit,
            new={"kind": kind.key, "file": batch.filename, "rows": batch.total_rows, "added": batch.added,
-                "updated": batch.updated, "unchanged": batch.unchanged, "rejected": batch.rejected})
+                "updated": batch.updated, "unchanged": batch.unchanged, "rejected": batch.rejected,
+                "retired": batch.retired, "replace": replace})
     return batch
 
 
 class _Upsert:
-    """Streams validated rows into SourceRecord in chunks, collecting the rejected ones."""
+    """Writes validated chunks into SourceRecord column by column, collecting the rejected rows."""
 
     def __init__(self, session: Session, batch: ImportBatch, kind: SourceKind, places: Places):
         self.session, self.batch, self.kind, self.places = session, batch, kind, places
-        self.table = SourceRecord.__table__
+        self.table = t = SourceRecord.__table__
         own = [(f.key, kind.column(f.key)) for f in kind.fields if f.key not in LOCATORS + ("id_number", "name")]
-        self.direct = [(k, c) for k, c in own if c != "extra"]
+        self.direct = {c: k for k, c in own if c != "extra"}
         self.extras = [k for k, c in own if c == "extra"]
-        self.existing = dict(
-            (k, (i, h)) for k, i, h in session.execute(
-                select(SourceRecord.natural_key, SourceRecord.id, SourceRecord.row_hash)
-                .where(SourceRecord.kind == kind.key, SourceRecord.tenant_id == batch.tenant_id)))
-        self.seen: dict[str, int] = {}
-        self.added = self.updated = self.unchanged = self.rejected = 0
-        self.sample: list = []
-        self.rejects: list[tuple[int, str, list]] = []
+        self.existing = {key: (i, h, retired, path) for key, i, h, retired, path in session.execute(
+            select(t.c.natural_key, t.c.id, t.c.row_hash, t.c.retired_batch_id, t.c.unit_path)
+            .where(t.c.kind == kind.key, t.c.tenant_id == batch.tenant_id))}
+        self.seen: dict[str, int] = {}  # natural key -> the row it was first seen on
+        self.located: dict[tuple, tuple] = {}  # (township, village, code) -> (unit id, path, why not)
+        self.extra_json: dict[tuple, str | None] = {}
+        self.added = self.updated = self.unchanged = self.retired = 0
+        self.rejects = Rejects(batch.headers)
+        self.loader = bulk.Loader(session, t, json_text=("extra",))
+        self.updates: list[dict] = []  # run between COPYs: PostgreSQL takes no other statement during one
 
-    def reject(self, row, reasons: list[str]) -> None:
-        self.rejected += 1
-        text = "；".join(reasons)
-        if len(self.sample) < SAMPLE:
-            self.sample.append([row.number, text])
-        self.rejects.append((row.number, text, [_cell_text(c) for c in row.cells]))
+    def _locate(self, chunk: Chunk) -> list:
+        """Each row's (unit id, path); a row whose village is not found is rejected."""
+        n, v = len(chunk), chunk.values
+        none = [None] * n
+        out, located, find = [], self.located, self.places.find
+        for key in zip(v.get("township", none), v.get("village", none), v.get("division_code", none)):
+            hit = located.get(key)
+            if hit is None:
+                unit, why = find(*key)
+                hit = located[key] = (unit.id, unit.path) if unit is not None else why
+            out.append(hit)
+        if any(hit.__class__ is str for hit in set(out)):
+            for pos in range(n):
+                if out[pos].__class__ is str:
+                    chunk.reject(pos, out[pos])
+        return out
 
-    def run(self, rows):
-        inserts, updates = [], []
-        for row in rows:
-            values = row.values
-            reasons = list(row.errors)
-            unit, why = self.places.find(values.get("township"), values.get("village"), values.get("division_code"))
-            if why:
-                reasons.append(why)
-            if reasons:
-                self.reject(row, reasons)
-                continue
-            key = "|".join([str(values.get(k, "")) for k in self.kind.natural_key])
-            if key in self.seen:
-                self.reject(row, [f"与第{self.seen[key]}行是同一人的同一条记录（重复）"])
-                continue
-            self.seen[key] = row.number
-            rec = {"kind": self.kind.key, "natural_key": key, "id_number": values["id_number"],
-                   "name": values.get("name", ""), "org_unit_id": unit.id, "unit_path": unit.path,
-                   "programme": None, "grade": None, "amount": None, "amount2": None, "on_date": None,
-                   "year": None, "household_id": None, "phone": None}
-            for field_key, column in self.direct:
-                rec[column] = values.get(field_key)
-            extra = {k: plain(values[k]) for k in self.extras if k in values}
-            rec["extra"] = extra or None
-            rec["row_hash"] = hashlib.md5(repr([rec[c] for c in HASHED]).encode()).hexdigest()
-            rec["batch_id"] = self.batch.id
-            old = self.existing.get(key)
-            if old is None:
-                rec["tenant_id"] = self.batch.tenant_id
-                inserts.append(rec)
-                self.added += 1
-            elif old[1] == rec["row_hash"]:
-                self.unchanged += 1
+    def _keys(self, chunk: Chunk) -> list[str]:
+        parts = [chunk.values[k] for k in self.kind.natural_key]
+        if len(parts) == 1:
+            return parts[0]
+        return ["|".join(map(str, t)) for t in zip(*parts)]
+
+    def _extra(self, chunk: Chunk, keep) -> list:
+        """Each row's extra fields as JSON text, encoded once per distinct combination."""
+        names = [k for k in self.extras if k in chunk.values]
+        if not names:
+            return [None] * (len(chunk) - len(chunk.errors))
+        memo = self.extra_json
+        out = []
+        for values in zip(*(keep(chunk.values[k]) for k in names)):
+            text = memo.get(values)
+            if text is None and values not in memo:
+                data = {k: plain(x) for k, x in zip(names, values) if x is not None}
+                text = memo[values] = json.dumps(data, ensure_ascii=False) if data else None
+            out.append(text)
+        return out
+
+    def add(self, chunk: Chunk) -> None:
+        n, v, errors = len(chunk), chunk.values, chunk.errors
+        located = self._locate(chunk)
+        keys = self._keys(chunk)
+        seen, numbers = self.seen, chunk.numbers
+        if not errors and len(set(keys)) == n and seen.keys().isdisjoint(keys):
+            seen.update(zip(keys, numbers))  # no row of the chunk repeats an earlier one
+        else:
+            for pos in range(n):
+                if pos in errors:
+                    continue
+                first = seen.get(keys[pos])
+                if first is None:
+                    seen[keys[pos]] = numbers[pos]
+                else:
+                    chunk.reject(pos, f"与第{first}行是同一人的同一条记录（重复）")
+        if errors:
+            for pos in sorted(errors):
+                self.rejects.add(numbers[pos], errors[pos], chunk.cells[pos])
+            kept = [pos for pos in range(n) if pos not in errors]
+
+            def keep(column):
+                return [column[pos] for pos in kept]
+        else:
+            def keep(column):
+                return column
+        m = n - len(errors)
+        if not m:
+            return
+        none = [None] * m
+        located = keep(located)
+        cols = {"tenant_id": [self.batch.tenant_id] * m, "kind": [self.kind.key] * m, "natural_key": keep(keys),
+                "id_number": keep(v["id_number"]), "name": keep(v["name"]),
+                "org_unit_id": [x[0] for x in located], "unit_path": [x[1] for x in located]}
+        for column in RECORD_COLUMNS:
+            cols[column] = keep(v[self.direct[column]]) if self.direct.get(column) in v else none
+        cols["extra"] = self._extra(chunk, keep)
+        cols["row_hash"] = self._hashes(cols)
+        cols["batch_id"] = [self.batch.id] * m
+        cols["retired_batch_id"] = none
+        self._write(cols, m)
+
+    def _hashes(self, cols: dict[str, list]) -> list[str]:
+        """Each row's hash over HASHED: text columns as they are, the others by repr, each distinct
+        value turned into text once."""
+        parts = []
+        for c in HASHED:
+            column = cols[c]
+            if c in TEXT_HASHED:
+                if None not in column:
+                    parts.append(column)
+                elif column.count(None) == len(column):
+                    parts.append(repeat("\x00", len(column)))
+                else:
+                    parts.append(["\x00" if x is None else x for x in column])
             else:
-                rec["_id"] = old[0]
-                updates.append(rec)
-                self.updated += 1
-            if len(inserts) >= CHUNK:
-                bulk.insert_rows(self.session, self.table, inserts)
-                inserts = []
-            if len(updates) >= CHUNK:
-                bulk.update_rows(self.session, self.table, updates)
-                updates = []
-        bulk.insert_rows(self.session, self.table, inserts)
-        bulk.update_rows(self.session, self.table, updates)
-        if self.added + self.updated >= 1000:
-            bulk.analyze(self.session, self.table)
-        return self
+                memo: dict = {}
+                parts.append([memo[x] if x in memo else memo.setdefault(x, repr(x)) for x in column])
+        md5 = hashlib.md5
+        return [md5("\x1f".join(t).encode()).hexdigest() for t in zip(*parts)]
+
+    def _write(self, cols: dict[str, list], m: int) -> None:
+        existing = self.existing
+        if existing:
+            inserts = []
+            for pos, key, h in zip(range(m), cols["natural_key"], cols["row_hash"]):
+                old = existing.get(key)
+                if old is None:
+                    inserts.append(pos)
+                elif old[1] == h and old[2] is None:
+                    self.unchanged += 1
+                else:
+                    row = {c: col[pos] for c, col in cols.items() if c not in ("tenant_id", "kind", "natural_key")}
+                    row["extra"] = json.loads(row["extra"]) if row["extra"] else None
+                    self.updates.append({"_id": old[0], **row})
+            if len(self.updates) >= CHUNK:
+                self.flush_updates()
+            if len(inserts) < m:
+                cols = {c: [col[pos] for pos in inserts] for c, col in cols.items()}
+        self.added += self.loader.add(cols)
+
+    def flush_updates(self) -> None:
+        if self.updates:
+            self.loader.pause()
+            bulk.update_rows(self.session, self.table, self.updates)
+            self.updated += len(self.updates)
+            self.updates = []
+
+    def retire_missing(self) -> None:
+        """Mark the importing unit's records that this file no longer lists as having left."""
+        prefix = self.batch.org_unit.path
+        gone = [{"_id": i, "retired_batch_id": self.batch.id} for key, (i, _, retired, path) in self.existing.items()
+                if retired is None and key not in self.seen and path.startswith(prefix)]
+        self.loader.pause()
+        for chunk in bulk.chunks(gone, CHUNK):
+            bulk.update_rows(self.session, self.table, chunk)
+        self.retired = len(gone)
+
+    def finish(self) -> None:
+        if self.added + self.updated + self.retired >= 1000:
+            bulk.analyze(self.session, self.table, MATCHED)
 
     def totals(self):
-        total = self.added + self.updated + self.unchanged + self.rejected
-        return total, self.added, self.updated, self.unchanged, self.rejected
-
-    def rejects_file(self, folder: str, batch: ImportBatch) -> str:
-        """Write every rejected row (reason first, then the row as it was) to an xlsx in the store."""
-        buf = io.BytesIO()
-        write_xlsx(buf, title=f"{batch.filename} 未导入的行（共{self.rejected}行）",
-                   labels=["原文件行号", "未导入原因", *batch.headers],
-                   kinds=["int", "text", *(["text"] * len(batch.headers))],
-                   rows=([n, why, *cells] for n, why, cells in self.rejects),
-                   note="说明：请按“未导入原因”修改后，将这些行另存为新文件重新导入。")
-        return store_bytes(folder, buf.getvalue())
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value) if not value.is_integer() or abs(value) >= 1e15 else str(int(value))
-    return str(value)
-
-
-def rejects_path(batch: ImportBatch) -> Path | None:
-    if not batch.rejects_sha256:
-        return None
-    return blob_path(current_app.config["UPLOAD_FOLDER"], batch.rejects_sha256)
+        rejected = len(self.rejects)
+        total = self.added + self.updated + self.unchanged + rejected
+        return total, self.added, self.updated, self.unchanged, rejected

@@ -113,13 +113,13 @@ def rule_query(rule: ScreeningRule, tenant_id: int, root_path: str):
     stmt = select(base.id_number, base.name, base.org_unit_id, base.unit_path, base.household_id, base.phone,
                   base.programme, base.grade, base.amount, base.amount2, base.on_date, base.year)
     stmt = stmt.where(base.tenant_id == tenant_id, base.kind == kind.key, base.unit_path >= low,
-                      base.unit_path < high, *(_sql(base, kind, c) for c in rule.where))
+                      base.unit_path < high, base.retired_batch_id.is_(None), *(_sql(base, kind, c) for c in rule.where))
     for links, positive in ((rule.require, True), (rule.exclude, False)):
         for link in links:
             other = aliased(SourceRecord)
             sub = exists().where(other.tenant_id == tenant_id, other.kind == link.source,
                                  other.id_number == base.id_number, other.unit_path >= low, other.unit_path < high,
-                                 *(_sql(other, KINDS[link.source], c) for c in link.where))
+                                 other.retired_batch_id.is_(None), *(_sql(other, KINDS[link.source], c) for c in link.where))
             stmt = stmt.where(sub if positive else ~sub)
     return stmt.execution_options(all_tenants=True)
 
@@ -193,7 +193,7 @@ def _home_units(session: Session, campaign: Campaign, found: dict) -> None:
     stmt = (select(SourceRecord.id_number, SourceRecord.org_unit_id, SourceRecord.unit_path,
                    SourceRecord.household_id, SourceRecord.phone)
             .where(SourceRecord.tenant_id == campaign.tenant_id, SourceRecord.kind == "recipients",
-                   SourceRecord.unit_path >= low, SourceRecord.unit_path < high))
+                   SourceRecord.unit_path >= low, SourceRecord.unit_path < high, SourceRecord.retired_batch_id.is_(None)))
     if len(found) <= 500:
         stmt = stmt.where(SourceRecord.id_number.in_(list(found)))
     for id_number, unit_id, path, household, phone in session.execute(stmt):

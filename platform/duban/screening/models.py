@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    JSON, BigInteger, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint,
+    JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -42,6 +42,10 @@ class ImportBatch(TenantOwned, db.Model):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+    # A roster imported as the whole list of the unit's subtree: who was on it before and is not now
+    # is marked as having left (SourceRecord.retired_batch_id); retired counts them.
+    replace: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    retired: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rejects_sample: Mapped[list | None] = mapped_column(JSON)  # the first rejected rows, for the page
     rejects_sha256: Mapped[str | None] = mapped_column(String(64))  # the xlsx of every rejected row
     seconds: Mapped[float | None] = mapped_column(Float)
@@ -54,18 +58,26 @@ class ImportBatch(TenantOwned, db.Model):
 
 
 class SourceRecord(TenantOwned, db.Model):
-    """One row of department data about one person (see sources.py for which field is which column)."""
+    """One row of department data about one person (see sources.py for which field is which column).
+
+    Bulk-loaded a hundred thousand rows at a time, this table has no foreign-key constraints: on
+    PostgreSQL each one is a trigger per inserted row, and the four of them tripled the time of a
+    100k-row COPY. The importer writes only ids it has just read in the same transaction (the
+    tenant, the importing batch, the units of the tree), and the platform never deletes any of them.
+    """
 
     __tablename__ = "screening_records"
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Not TenantOwned's indexed foreign key: the unique index below starts with tenant_id.
+    tenant_id: Mapped[int] = mapped_column(Integer, nullable=False)
     kind: Mapped[str] = mapped_column(String(20))
     natural_key: Mapped[str] = mapped_column(String(100))
     row_hash: Mapped[str] = mapped_column(String(32))
-    batch_id: Mapped[int] = mapped_column(ForeignKey("screening_import_batches.id"))  # the last batch that wrote it
+    batch_id: Mapped[int] = mapped_column(Integer)  # the last batch that wrote it (ImportBatch.id)
     id_number: Mapped[str] = mapped_column(String(18))
     name: Mapped[str] = mapped_column(String(60))
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
-    unit_path: Mapped[str] = mapped_column(PathString, index=True)
+    org_unit_id: Mapped[int] = mapped_column(Integer)  # OrgUnit.id
+    unit_path: Mapped[str] = mapped_column(PathString)
     programme: Mapped[str | None] = mapped_column(String(60))
     grade: Mapped[str | None] = mapped_column(String(10))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
@@ -75,10 +87,13 @@ class SourceRecord(TenantOwned, db.Model):
     household_id: Mapped[str | None] = mapped_column(String(18))
     phone: Mapped[str | None] = mapped_column(String(20))
     extra: Mapped[dict | None] = mapped_column(JSON)
+    # Set when a later full roster of the unit no longer lists this row: kept, but not matched.
+    retired_batch_id: Mapped[int | None] = mapped_column(Integer)  # ImportBatch.id
 
+    # One index serves both the upsert (by natural key, which starts with the ID number) and the
+    # matching's look-ups of a person in another source; each index more slows the bulk load.
     __table_args__ = (
-        UniqueConstraint("tenant_id", "kind", "natural_key", name="uq_screening_records_kind_key"),
-        Index("ix_screening_records_person", "tenant_id", "id_number", "kind"),
+        UniqueConstraint("tenant_id", "kind", "id_number", "natural_key", name="uq_screening_records_person_key"),
     )
 
 

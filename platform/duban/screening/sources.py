@@ -26,6 +26,9 @@ class SourceKind:
     fields: tuple[Field, ...]
     columns: dict  # field key -> SourceRecord column (or "extra")
     natural_key: tuple[str, ...]  # fields that identify one row of a person (re-import updates it)
+    # A snapshot (the recipients roster) lists everyone at the time of export: imported as the whole
+    # list of the importing unit's subtree, it also tells who has left. Department data only adds.
+    snapshot: bool = False
 
     def field(self, key: str) -> Field:
         for f in self.fields:
@@ -46,9 +49,9 @@ CODE = Field("division_code", "区划代码", max_length=12, aliases=("行政区
 PLACE = (TOWNSHIP, VILLAGE, CODE)
 
 
-def _kind(key, name, provider, fields, columns, natural_key) -> SourceKind:
+def _kind(key, name, provider, fields, columns, natural_key, snapshot=False) -> SourceKind:
     return SourceKind(key, name, provider, (NAME, ID, *fields, *PLACE),
-                      {"name": "name", "id_number": "id_number", **columns}, natural_key)
+                      {"name": "name", "id_number": "id_number", **columns}, natural_key, snapshot)
 
 
 KINDS: dict[str, SourceKind] = {k.key: k for k in (
@@ -61,7 +64,7 @@ KINDS: dict[str, SourceKind] = {k.key: k for k in (
         Field("included_on", "纳入日期", "date", aliases=("纳入保障日期", "批准日期")),
         Field("phone", "联系电话", "phone", aliases=("电话", "手机号码", "联系方式")),
     ), {"programme": "programme", "household_id": "household_id", "amount": "amount", "included_on": "on_date",
-        "phone": "phone"}, ("id_number", "programme")),
+        "phone": "phone"}, ("id_number", "programme"), snapshot=True),
     _kind("medical", "医保自付医疗费用", "医保局", (
         Field("year", "年度", "year", True, aliases=("结算年度", "费用年度")),
         Field("total_cost", "医疗总费用", "decimal", min=0, aliases=("医疗费用总额", "总费用")),

@@ -9,11 +9,12 @@ from ...campaigns.registry import definition
 from ...extensions import db
 from ...ledgers import services
 from ...ledgers.mapping import norm
+from ...ledgers.rejects import rejects_path
 from ...ledgers.models import LedgerRow
 from ...ledgers.writer import temp_xlsx
 from ...screening import export as screening_export
 from ...screening.models import ImportBatch
-from ...screening.privacy import may_view_full
+from ...screening.privacy import may_view_full, record_export
 from ...tenancy.access import require
 from ...tenancy.permissions import Permission
 from ...evidence.services import XLSX_MIME
@@ -163,16 +164,21 @@ def upload(campaign_id: int, ledger_key: str):
     return redirect(url_for(".batch", campaign_id=campaign.id, ledger_key=ld.key, batch_id=batch.id))
 
 
-@bp.route("/campaigns/<int:campaign_id>/ledgers/<ledger_key>/imports/<int:batch_id>", methods=["GET", "POST"])
-def batch(campaign_id: int, ledger_key: str, batch_id: int):
-    campaign = _campaign(campaign_id)
-    ld = _ledger(campaign, ledger_key)
+def _batch(campaign, ld, batch_id: int) -> ImportBatch:
     b = db.session.get(ImportBatch, batch_id)
     if b is None or b.campaign_id != campaign.id or b.kind != f"ledger:{ld.key}":
         abort(404)
     require(current_user, Permission.CAMPAIGN_VIEW, b.org_unit)
     if not services.may_edit(current_user, campaign, ld, b.org_unit):
         abort(403)
+    return b
+
+
+@bp.route("/campaigns/<int:campaign_id>/ledgers/<ledger_key>/imports/<int:batch_id>", methods=["GET", "POST"])
+def batch(campaign_id: int, ledger_key: str, batch_id: int):
+    campaign = _campaign(campaign_id)
+    ld = _ledger(campaign, ledger_key)
+    b = _batch(campaign, ld, batch_id)
     fields = services.fields(ld)
     chosen, errors, status = None, {}, 200
     if request.method == "POST":
@@ -189,3 +195,18 @@ def batch(campaign_id: int, ledger_key: str, batch_id: int):
         chosen = services.suggested(db.session, campaign, ld, b)
     return render_template("ledgers/batch.html", campaign=campaign, ld=ld, batch=b, fields=fields,
                            chosen=chosen or b.mapping or {}, errors=errors, norm=norm), status
+
+
+@bp.route("/campaigns/<int:campaign_id>/ledgers/<ledger_key>/imports/<int:batch_id>/rejects.xlsx")
+def rejects(campaign_id: int, ledger_key: str, batch_id: int):
+    campaign = _campaign(campaign_id)
+    ld = _ledger(campaign, ledger_key)
+    b = _batch(campaign, ld, batch_id)
+    path = rejects_path(b)
+    if path is None or not path.is_file():
+        abort(404)
+    with one_transaction():
+        record_export(db.session, current_user, unit=b.org_unit, what=f"未导入的行（{ld.title}，{b.filename}）",
+                      rows=b.rejected, full=True, object_type="import_batch", object_id=b.id, campaign_id=campaign.id)
+    return send_file(path, mimetype=XLSX_MIME, as_attachment=True, max_age=0,
+                     download_name=f"未导入的行-{b.filename.rsplit('.', 1)[0]}.xlsx")

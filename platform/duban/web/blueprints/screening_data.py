@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...ledgers.mapping import norm
+from ...ledgers.rejects import rejects_path
 from ...screening import importer
 from ...screening.models import ImportBatch, SourceRecord
 from ...screening.privacy import record_export
@@ -65,12 +66,16 @@ def index():
 
 def _render_index(unit, form=None, status=200):
     low, high = path_range(unit.path)
-    counts = dict(db.session.execute(select(SourceRecord.kind, func.count()).where(
-        SourceRecord.unit_path >= low, SourceRecord.unit_path < high).group_by(SourceRecord.kind)).all())
+    counts, retired = {}, {}
+    for kind, left, n in db.session.execute(
+            select(SourceRecord.kind, SourceRecord.retired_batch_id.is_not(None), func.count())
+            .where(SourceRecord.unit_path >= low, SourceRecord.unit_path < high)
+            .group_by(SourceRecord.kind, SourceRecord.retired_batch_id.is_not(None))):
+        (retired if left else counts)[kind] = n
     batches = db.session.scalars(select(ImportBatch).where(
         ImportBatch.org_unit_id == unit.id, ImportBatch.campaign_id.is_(None))
         .order_by(ImportBatch.id.desc()).limit(30)).all()
-    return render_template("screening/data.html", unit=unit, kinds=KINDS, counts=counts, batches=batches,
+    return render_template("screening/data.html", unit=unit, kinds=KINDS, counts=counts, retired=retired, batches=batches,
                            form=form or {}, demo=bool(current_app.config.get("DUBAN_DEMO"))), status
 
 
@@ -93,12 +98,15 @@ def batch(batch_id: int):
     b = _batch(batch_id)
     kind = KINDS[b.kind]
     chosen, errors, status = None, {}, 200
+    replace = kind.snapshot  # a roster is the whole list unless the user says otherwise
     if request.method == "POST":
         chosen = {f.key: request.form.get(f"map_{f.key}", "") for f in kind.fields}
+        replace = request.form.get("replace") == "1"
         with one_transaction() as ok:
-            importer.run(db.session, current_user, b, chosen)
+            importer.run(db.session, current_user, b, chosen, replace=replace)
         if ok:
-            flash(f"导入完成：新增{b.added}行，更新{b.updated}行，未变{b.unchanged}行，未导入{b.rejected}行。",
+            left = f"，{b.retired}人已不在名单中、记为已退出" if b.replace else ""
+            flash(f"导入完成：新增{b.added}行，更新{b.updated}行，未变{b.unchanged}行，未导入{b.rejected}行{left}。",
                   "success" if not b.rejected else "info")
             return redirect(url_for(".batch", batch_id=b.id))
         errors, status = ok.errors, 400
@@ -106,13 +114,13 @@ def batch(batch_id: int):
     if chosen is None and b.status == "mapping":
         chosen = importer.suggested(db.session, b)
     return render_template("screening/batch.html", batch=b, kind=kind, chosen=chosen or b.mapping or {},
-                           errors=errors, norm=norm), status
+                           errors=errors, norm=norm, replace=replace), status
 
 
 @bp.route("/screening/data/batches/<int:batch_id>/rejects.xlsx")
 def rejects(batch_id: int):
     b = _batch(batch_id)
-    path = importer.rejects_path(b)
+    path = rejects_path(b)
     if path is None or not path.is_file():
         abort(404)
     with one_transaction():

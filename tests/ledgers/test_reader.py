@@ -1,0 +1,126 @@
+"""Reading uploaded tables: the quick look at the top of an xlsx agrees with the whole-file reader,
+and cells are converted column by column exactly as one by one."""
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from duban.ledgers import idnumber
+from duban.ledgers.cells import Field, converter
+from duban.ledgers.mapping import column_converter, header_score, validate_chunks
+from duban.ledgers.reader import open_table, peek_header, same_header
+from duban.ledgers.xlsx_head import head_rows
+from duban.screening.sources import KINDS
+
+from ..screening.helpers import pid
+
+FIELDS = KINDS["medical"].fields
+HEADERS = ["序号", "姓名", "身份证号", "年度", "个人自付费用", "乡镇（街道）", "村（居委会）"]
+ROWS = [[i, f"人{i}", pid(i), 2021, 100.5 * i, "湖里街道", "金湖社区"] for i in range(1, 30)]
+
+
+def _xlsxwriter(path: Path, *, constant_memory: bool, title=True, first_col=0, hidden_first=False) -> Path:
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": constant_memory, "strings_to_numbers": False})
+    if hidden_first:
+        wb.add_worksheet("说明").write_string(0, 0, "这张表不是数据")
+    ws = wb.add_worksheet("数据")
+    if hidden_first:
+        ws.activate()  # the active sheet cannot be hidden
+        wb.worksheets()[0].hide()
+    r = 0
+    if title:
+        ws.write_string(0, first_col, "2021年度医保自付费用明细")
+        r = 2  # a blank row between the title and the header
+    bold = wb.add_format({"bold": True})
+    for c, h in enumerate(HEADERS):
+        if c == 1:  # a header cell in rich text, as Excel writes a partly bold cell
+            ws.write_rich_string(r, first_col + c, bold, "姓", "名")
+        else:
+            ws.write_string(r, first_col + c, h)
+    for row in ROWS:
+        r += 1
+        for c, v in enumerate(row):
+            ws.write(r, first_col + c, v)
+    wb.close()
+    return path
+
+
+def _openpyxl(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADERS)
+    for row in ROWS:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: _xlsxwriter(p, constant_memory=False),  # shared strings, as Excel writes them
+    lambda p: _xlsxwriter(p, constant_memory=True),  # inline strings
+    lambda p: _xlsxwriter(p, constant_memory=False, first_col=2, hidden_first=True),
+    lambda p: _xlsxwriter(p, constant_memory=False, title=False),
+    _openpyxl,
+], ids=["shared-strings", "inline-strings", "offset-hidden-sheet", "no-title", "openpyxl"])
+def test_the_quick_look_finds_the_header_the_whole_file_has(tmp_path, make):
+    path = make(tmp_path / "f.xlsx")
+    assert head_rows(path, 12) is not None  # answered from the top of the file, without calamine
+    number, headers = peek_header(path, header_score(FIELDS))
+    table = open_table(path, header_score(FIELDS))
+    assert number == table.header_row
+    assert same_header(headers, table.headers) and [h for h in headers if h] == HEADERS
+
+
+def test_the_quick_look_gives_way_when_unsure(tmp_path):
+    # A number in the header row (a date-formatted one would read differently): the whole file is read.
+    wb = xlsxwriter.Workbook(str(tmp_path / "n.xlsx"))
+    ws = wb.add_worksheet()
+    for c, h in enumerate(["姓名", "身份证号", 2021, "村（居委会）"]):
+        ws.write(0, c, h)
+    ws.write_row(1, 0, ["张三", pid(1), 5, "金湖社区"])
+    wb.close()
+    number, headers = peek_header(tmp_path / "n.xlsx", header_score(FIELDS))
+    assert (number, headers) == (1, ["姓名", "身份证号", "2021", "村（居委会）"])
+    # Not an xlsx at all: None, never an exception.
+    (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    assert head_rows(tmp_path / "bad.xlsx", 12) is None
+
+
+def test_columns_convert_as_cells_do():
+    fields = [Field("n", "人数", "int"), Field("t", "类别", "text"), Field("i", "身份证号", "id_number"),
+              Field("a", "金额", "decimal")]
+    cells = [1, True, 1.0, 0, False, " 2 ", "x", None, "", 3.5, 2]
+    for f in fields:
+        one = converter(f)
+        column = column_converter(f)
+        assert column(cells) == [one(c) for c in cells], f.key
+        assert column(list(reversed(cells))) == [one(c) for c in reversed(cells)], f.key  # remembered cells too
+    assert column_converter(fields[0])([True])[0][1] == "“人数”应填写整数"  # True is not the 1 seen before
+
+
+def test_the_quick_id_check_agrees_with_the_full_one():
+    numbers = [pid(n, born) for n in range(40) for born in ("19600101", "20000229", "19991231")]
+    numbers += [n[:-1] + ("0" if n[-1] != "0" else "1") for n in numbers]  # wrong check digits
+    numbers += ["350206190002290011", "350206" + "1987" + "0230" + "0012", "35020619870101001x", " 350206196001010011"]
+    numbers += ["３５０２０６１９６００１０１００１Ｘ", "٣٥٠٢٠٦١٩٦٠٠١٠١٠٠١١", "35020619600101001", "3502061960010100111"]
+    for raw in numbers:
+        slow = idnumber.normalize(raw)
+        why = idnumber.problem(slow) if slow.isascii() else "身份证号只能由17位数字加1位数字或X组成"
+        assert idnumber.check(raw) == ((None, why) if why else (slow, None)), raw
+
+
+def test_validate_chunks_rejects_rows_and_skips_blank_rows_and_notes(tmp_path):
+    text = "\n".join(["姓名,身份证号,年度,个人自付费用,村（居委会）", f"张三,{pid(1)},2021,100,金湖社区", ",,,,",
+                      f"李四,{pid(2)},二〇二一,1e3,金湖社区", "注：本表由医保局提供,,,,"]) + "\n"
+    path = tmp_path / "m.csv"
+    path.write_text(text, encoding="utf-8")
+    table = open_table(path, header_score(FIELDS))
+    mapping = {"name": "姓名", "id_number": "身份证号", "year": "年度", "self_paid": "个人自付费用", "village": "村（居委会）"}
+    chunks = list(validate_chunks(table, FIELDS, mapping, size=1))
+    assert [c.numbers for c in chunks] == [[2], [4]]
+    assert chunks[0].values["self_paid"] == [Decimal("100.00")] and not chunks[0].errors
+    assert chunks[1].errors == {0: ["“年度”应填写年份（如2021）"]}
+    assert chunks[1].values["self_paid"] == [Decimal("1000.00")]
+
