@@ -132,20 +132,12 @@ def _constant(column: list) -> str | None:
 
 
 def _processed(column: list, proc) -> list:
+    """column through a bind processor, each distinct value once."""
     done: dict = {}
-
-    def one(v):
-        if v is None:
-            return None
-        try:
-            hit = done.get(v)
-        except TypeError:  # unhashable (JSON data)
-            return proc(v)
-        if hit is None:
-            hit = done[v] = proc(v)
-        return hit
-
-    return [one(v) for v in column]
+    try:
+        return [None if v is None else done[v] if v in done else done.setdefault(v, proc(v)) for v in column]
+    except TypeError:  # unhashable values (JSON data)
+        return [None if v is None else proc(v) for v in column]
 
 
 @contextmanager

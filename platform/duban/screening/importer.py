@@ -266,10 +266,10 @@ class _Upsert:
 
     def retire_missing(self) -> None:
         """Mark the importing unit's records that this file no longer lists as having left."""
-        prefix = self.batch.org_unit.path
+        self.loader.pause()
+        prefix = self.places.root.path
         gone = [{"_id": i, "retired_batch_id": self.batch.id} for key, (i, _, retired, path) in self.existing.items()
                 if retired is None and key not in self.seen and path.startswith(prefix)]
-        self.loader.pause()
         for chunk in bulk.chunks(gone, CHUNK):
             bulk.update_rows(self.session, self.table, chunk)
         self.retired = len(gone)

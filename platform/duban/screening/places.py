@@ -11,6 +11,7 @@ from ..tenancy.tree import descendants
 
 class Places:
     def __init__(self, session: Session, root: OrgUnit):
+        self.root = root
         units = [root, *descendants(session, root)]
         by_id = {u.id: u for u in units}
         self.by_code: dict[str, OrgUnit] = {u.division_code: u for u in units if u.division_code}

@@ -50,7 +50,8 @@ class People:
         return {"id": self.id_number(), "name": self.name(), "place": self.rng.choice(self.places), "phone": self.phone()}
 
 
-def _write(path: Path, headers: list[str], rows) -> int:
+def write_table(path: Path, headers: list[str], rows) -> int:
+    """Write headers and rows to an xlsx file as a department would send it (text cells as text)."""
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
     ws = wb.add_worksheet("数据")
     text = wb.add_format({"num_format": "@"})
@@ -121,7 +122,7 @@ def generate(out: Path, places: list[tuple[str, str]], *, recipients: int = 2000
         return _spoil(rng, row, id_col, place_col, date_col) if bad_every and i % bad_every == 13 else row
 
     files["recipients"] = out / "在保对象花名册.xlsx"
-    _write(files["recipients"], RECIPIENT_HEADERS,
+    write_table(files["recipients"], RECIPIENT_HEADERS,
            (maybe_bad(i, r, 2, 12, 9) for i, r in enumerate(roster)))
 
     def sample_person(share_on_roster: float):
@@ -142,27 +143,27 @@ def generate(out: Path, places: list[tuple[str, str]], *, recipients: int = 2000
         rows.append(maybe_bad(i, [i + 1, name, id_, year, round(self_paid * rng.uniform(1.2, 3), 2), self_paid, *place],
                               2, 7, None))
     files["medical"] = out / "医保自付费用.xlsx"
-    _write(files["medical"], ["序号", "姓名", "公民身份号码", "结算年度", "医疗费用总额", "个人自付金额", "所属街道", "所属社区"], rows)
+    write_table(files["medical"], ["序号", "姓名", "公民身份号码", "结算年度", "医疗费用总额", "个人自付金额", "所属街道", "所属社区"], rows)
 
     small = max(20, recipients // 20)
     types = ["肢体"] * 5 + ["视力", "听力", "言语", "智力", "精神", "精神", "多重"]
     files["disability"] = out / "残联新增持证残疾人.xlsx"
-    _write(files["disability"], ["姓名", "身份证号", "残疾类别", "残疾等级", "发证日期", "乡镇（街道）", "村（居委会）"], (
+    write_table(files["disability"], ["姓名", "身份证号", "残疾类别", "残疾等级", "发证日期", "乡镇（街道）", "村（居委会）"], (
         maybe_bad(i, [*sample_person(0.3)[:2], rng.choice(types), rng.choice(("一级", "二级", "三级", "三级", "四级")),
                       date(2020, 1, 1) + timedelta(days=rng.randrange(0, 900)), *sample_person(0)[2]], 1, 6, 4)
         for i in range(small)))
     files["petition"] = out / "社会救助类信访.xlsx"
-    _write(files["petition"], ["姓名", "身份证号", "信访日期", "信访事项", "办理情况", "乡镇（街道）", "村（居委会）"], (
+    write_table(files["petition"], ["姓名", "身份证号", "信访日期", "信访事项", "办理情况", "乡镇（街道）", "村（居委会）"], (
         [*sample_person(0.4)[:2], date(2020, 6, 1) + timedelta(days=rng.randrange(0, 700)),
          rng.choice(("申请低保未获答复", "反映因病致贫生活困难", "咨询临时救助政策", "反映低保金额偏低")),
          rng.choice(("已答复", "办理中", "")), *rng.choice(places)] for _ in range(small // 2)))
     files["monitoring"] = out / "防返贫监测对象.xlsx"
-    _write(files["monitoring"], ["姓名", "身份证号", "监测年度", "监测对象类别", "纳入监测日期", "乡镇（街道）", "村（居委会）"], (
+    write_table(files["monitoring"], ["姓名", "身份证号", "监测年度", "监测对象类别", "纳入监测日期", "乡镇（街道）", "村（居委会）"], (
         [*sample_person(0.2)[:2], rng.choice((2021, 2022, 2022)),
          rng.choice(("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")), date(2022, 1, 1) + timedelta(days=rng.randrange(0, 150)),
          *rng.choice(places)] for _ in range(small // 2)))
     deaths = rng.sample(on_roster, min(len(on_roster), max(3, recipients // 200)))
     files["death"] = out / "死亡人员名单.xlsx"
-    _write(files["death"], ["姓名", "身份证号", "死亡日期", "乡镇（街道）", "村（居委会）"], (
+    write_table(files["death"], ["姓名", "身份证号", "死亡日期", "乡镇（街道）", "村（居委会）"], (
         [n, i, date(2021, 1, 1) + timedelta(days=rng.randrange(0, 500)), *p] for n, i, p, _ in deaths))
     return files
