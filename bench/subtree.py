@@ -2,7 +2,8 @@
 
     python bench/subtree.py [--townships 50 --villages 400 --tasks 20]
 
-Uses DATABASE_URL when set (PostgreSQL), otherwise a temporary SQLite file. Prints the time of a
+Uses BENCH_DATABASE_URL when set (a scratch PostgreSQL database: its tables are dropped; the
+deployment's DATABASE_URL is deliberately not read), otherwise a temporary SQLite file. Prints the time of a
 "count one township's tasks" query by the path range the platform uses, by a recursive CTE over
 parent_id, and the baseline: counting all tasks of the table (a plain scan) in the same process.
 """
@@ -35,7 +36,7 @@ def main():
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp()
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
     from duban import create_app
     from duban.extensions import db
 

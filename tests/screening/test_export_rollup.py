@@ -82,6 +82,9 @@ def test_every_visit_is_a_row_of_the_ledger(district, login_as):
     assert second[1]["备注"] == "第二次走访，本人在家" and second[1]["纳入保障类别"] == "低保"
     assert [int(row["序号"]) for row in body] == list(range(1, len(body) + 1)) and len(body) == 4
     assert [row["排查结果"] for row in body if row["姓名"] == "丙"] == ["未走访"]
+    # A village's own export names its street too.
+    rows = _sheet(worker.get(f"/campaigns/{campaign.id}/screening/export"))
+    assert {(row[3], row[4]) for row in rows[2:] if row[1]} == {("湖里街道", "金湖社区")}
 
 
 def test_ledgers_tab_lists_the_visit_ledger(district, login_as):

@@ -15,9 +15,10 @@ from ..campaigns.registry import definition
 from ..campaigns.types import LedgerDefinition
 from ..evidence.storage import blob_path
 from ..ledgers.idnumber import mask_id, mask_phone
+from ..ledgers.services import unit_map
 from ..ledgers.writer import write_xlsx
 from ..tenancy.models import OrgUnit
-from ..tenancy.tree import descendants, path_range
+from ..tenancy.tree import path_range
 from .matching import category_names, rules_for
 from .models import OUTCOMES, Subject, Visit, VisitPhoto
 from .photos import flag_texts
@@ -48,7 +49,7 @@ def ledger_rows(session: Session, campaign: Campaign, unit: OrgUnit, ledger: Led
     (a household visited twice has two rows, the earlier first) and one for every listed person
     not visited yet."""
     low, high = path_range(unit.path)
-    units = {u.id: u for u in [unit, *descendants(session, unit)]}
+    units = unit_map(session, unit)  # a village's own export names its township too
     names = category_names(campaign)
     checks = {c.key: c.text for c in definition(campaign.type_key).screening_checks}
     visits, photos = _visits(session, campaign, low, high)

@@ -105,7 +105,7 @@ def batch(batch_id: int):
         with one_transaction() as ok:
             importer.run(db.session, current_user, b, chosen, replace=replace)
         if ok:
-            left = f"，{b.retired}人已不在名单中、记为已退出" if b.replace else ""
+            left = f"，{b.retired}人已不在名单中、记为已退出" if b.retired else ""
             flash(f"导入完成：新增{b.added}行，更新{b.updated}行，未变{b.unchanged}行，未导入{b.rejected}行{left}。",
                   "success" if not b.rejected else "info")
             return redirect(url_for(".batch", batch_id=b.id))
