@@ -187,3 +187,38 @@ def _slug(district):
     from duban.tenancy.models import Tenant
 
     return db.session.get(Tenant, district["units"]["湖里区民政局"].tenant_id).slug
+
+
+def test_a_failure_half_way_writes_nothing(district, monkeypatch):
+    """An import that breaks after some chunks were written (on PostgreSQL, inside an open COPY)
+    leaves no row behind and the session usable."""
+    import pytest
+
+    from duban.ledgers import mapping
+    from duban.screening import importer
+
+    from .helpers import HEADERS, load
+
+    users, bureau = district["users"], district["units"]["湖里区民政局"]
+    load(users["admin"], bureau, "death", [["甲", pid(1), "2022-01-02", "湖里街道", "金湖社区"]])
+    rows = [[f"人{i}", pid(i + 10), "2022-01-02", "湖里街道", "金湖社区"] for i in range(12)]
+    batch, _ = importer.upload(db.session, users["admin"], bureau, "death", "死亡.xlsx",
+                               io.BytesIO(xlsx(HEADERS["death"], rows)))
+    db.session.commit()
+    calls = []
+    real = importer._Upsert.add
+
+    def add(self, chunk):
+        calls.append(len(chunk))
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        real(self, chunk)
+
+    monkeypatch.setattr(importer, "validate_chunks", lambda *a, **k: mapping.validate_chunks(*a, size=4))
+    monkeypatch.setattr(importer._Upsert, "add", add)
+    with pytest.raises(RuntimeError):
+        importer.run(db.session, users["admin"], batch, importer.suggested(db.session, batch))
+    db.session.rollback()
+    assert calls == [4, 4, 4]
+    assert _count("death") == 1  # only the earlier import's row
+    assert db.session.get(ImportBatch, batch.id).status == "mapping"  # can be run again
