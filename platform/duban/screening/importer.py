@@ -35,12 +35,14 @@ from .sources import COLUMNS, LOCATORS, SourceKind, kind as source_kind
 CHUNK = 5000
 # Record columns a source's own fields land in (besides name and ID number; the rest go to extra).
 RECORD_COLUMNS = tuple(c for c in COLUMNS if c not in ("name", "id_number"))
-# What a row's hash covers: everything stored about the person except which batch wrote it.
-HASHED = ("kind", "natural_key", "id_number", "name", "org_unit_id", "unit_path", *RECORD_COLUMNS, "extra")
+# What a row's hash covers: everything stored about the person except which batch wrote it, less
+# what another hashed column already determines (the kind is the same for every row compared, the
+# natural key holds the ID number and the other key fields, the path holds the unit's id).
+HASHED = ("natural_key", "id_number", "name", "unit_path", *RECORD_COLUMNS, "extra")
 # What the matching's queries filter and join on (their planner statistics are refreshed after a load).
 MATCHED = ("tenant_id", "kind", "id_number", "unit_path", "retired_batch_id", *(c for c in RECORD_COLUMNS
                                                                             if c not in ("household_id", "phone")))
-TEXT_HASHED = {"kind", "natural_key", "id_number", "name", "unit_path", "programme", "grade", "household_id", "phone",
+TEXT_HASHED = {"natural_key", "id_number", "name", "unit_path", "programme", "grade", "household_id", "phone",
                "extra"}  # columns holding text or None
 
 
@@ -127,11 +129,13 @@ class _Upsert:
         own = [(f.key, kind.column(f.key)) for f in kind.fields if f.key not in LOCATORS + ("id_number", "name")]
         self.direct = {c: k for k, c in own if c != "extra"}
         self.extras = [k for k, c in own if c == "extra"]
+        in_key = {kind.column(k) for k in kind.natural_key}
+        self.hashed = [c for c in HASHED if c == "natural_key" or c not in in_key]
         self.existing = {key: (i, h, retired, path) for key, i, h, retired, path in session.execute(
             select(t.c.natural_key, t.c.id, t.c.row_hash, t.c.retired_batch_id, t.c.unit_path)
             .where(t.c.kind == kind.key, t.c.tenant_id == batch.tenant_id))}
         self.seen: dict[str, int] = {}  # natural key -> the row it was first seen on
-        self.located: dict[tuple, tuple] = {}  # (township, village, code) -> (unit id, path, why not)
+        self.located: dict[tuple, tuple | str] = {}  # (township, village, code) -> (unit id, path) or why not
         self.extra_json: dict[tuple, str | None] = {}
         self.added = self.updated = self.unchanged = self.retired = 0
         self.rejects = Rejects(batch.headers)
@@ -219,10 +223,10 @@ class _Upsert:
         self._write(cols, m)
 
     def _hashes(self, cols: dict[str, list]) -> list[str]:
-        """Each row's hash over HASHED: text columns as they are, the others by repr, each distinct
-        value turned into text once."""
+        """Each row's hash over its hashed columns: text columns as they are, the others by repr,
+        each distinct value turned into text once."""
         parts = []
-        for c in HASHED:
+        for c in self.hashed:
             column = cols[c]
             if c in TEXT_HASHED:
                 if None not in column:
