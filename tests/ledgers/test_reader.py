@@ -112,14 +112,15 @@ def test_the_quick_id_check_agrees_with_the_full_one():
 
 
 def test_validate_chunks_rejects_rows_and_skips_blank_rows_and_notes(tmp_path):
-    text = "\n".join(["姓名,身份证号,年度,个人自付费用,村（居委会）", f"张三,{pid(1)},2021,100,金湖社区", ",,,,",
-                      f"李四,{pid(2)},二〇二一,1e3,金湖社区", "注：本表由医保局提供,,,,"]) + "\n"
+    text = "\n".join(["序号,姓名,身份证号,年度,个人自付费用,村（居委会）", f"1,张三,{pid(1)},2021,100,金湖社区", ",,,,,",
+                      f"2,李四,{pid(2)},二〇二一,1e3,金湖社区", "3,,,,,", "4,,,,,",  # the template's numbered rows
+                      "5,,,,,,待补充", "注：本表由医保局提供,,,,,"]) + "\n"
     path = tmp_path / "m.csv"
     path.write_text(text, encoding="utf-8")
     table = open_table(path, header_score(FIELDS))
     mapping = {"name": "姓名", "id_number": "身份证号", "year": "年度", "self_paid": "个人自付费用", "village": "村（居委会）"}
     chunks = list(validate_chunks(table, FIELDS, mapping, size=1))
-    assert [c.numbers for c in chunks] == [[2], [4]]
+    assert [c.numbers for c in chunks] == [[2], [4], [7]]  # row 7 has text: reported, not skipped
     assert chunks[0].values["self_paid"] == [Decimal("100.00")] and not chunks[0].errors
     assert chunks[1].errors == {0: ["“年度”应填写年份（如2021）"]}
     assert chunks[1].values["self_paid"] == [Decimal("1000.00")]

@@ -162,8 +162,14 @@ def _blank_cell(c) -> bool:
     return c is None or c == "" or (c.__class__ is str and c.isspace())
 
 
-def _data_rows(rows, width: int):
-    """The rows worth converting, padded to width: not blank, not a note under the table (“注：……”)."""
+def _blank_or_number(c) -> bool:
+    return c.__class__ is int or c.__class__ is float or _blank_cell(c) or (c.__class__ is str and c.strip().isdigit())
+
+
+def _data_rows(rows, width: int, mapped: list[int]):
+    """The rows worth converting, padded to width: not blank, not a note under the table (“注：……”),
+    not a numbered row of an official form's template left empty (nothing but a 序号 in it)."""
+    probe = mapped[0] if mapped else 0
     for number, cells in rows:
         first = cells[0] if cells else None
         if first.__class__ is float or first.__class__ is int:
@@ -177,6 +183,8 @@ def _data_rows(rows, width: int):
             continue
         if len(cells) < width:
             cells = list(cells) + [None] * (width - len(cells))
+        if _blank_cell(cells[probe]) and all(_blank_cell(cells[i]) for i in mapped) and all(map(_blank_or_number, cells)):
+            continue
         yield number, cells
 
 
@@ -185,7 +193,7 @@ def validate_chunks(table: Table, fields: Iterable[Field], mapping: dict[str, st
     """Convert the table's non-empty rows through the mapped fields' converters, size rows at a time."""
     index = {h: i for i, h in reversed(list(enumerate(table.headers)))}
     plan = [(f.key, index[mapping[f.key]], column_converter(f)) for f in fields if f.key in mapping]
-    rows = _data_rows(table.rows, len(table.headers))
+    rows = _data_rows(table.rows, len(table.headers), [i for _, i, _ in plan])
     while batch := list(islice(rows, size)):
         numbers = [n for n, _ in batch]
         cells = [c for _, c in batch]
