@@ -4,7 +4,12 @@ A file is imported in two steps — upload (stored by sha256, header found, mapp
 run (with the confirmed mapping) — inside one transaction each: either every good row is written
 and every bad row is reported (with its row number and reason, and an xlsx of them to download),
 or, if anything unexpected fails, nothing is. The same file imported again changes nothing (by
-content hash); a new file with the same people updates their rows (by person and natural key).
+content hash); a new file with the same people updates their rows (by person and natural key);
+a roster imported as the whole list also marks who is no longer on it.
+
+Upload reads only the top of the file (ledgers.xlsx_head). The import reads it whole once, converts
+it column by column in chunks (ledgers.mapping.validate_chunks) and writes each chunk as columns
+(bulk.Loader: one COPY on PostgreSQL); bench/import.py measures it against reading alone.
 """
 from __future__ import annotations
 
@@ -39,9 +44,10 @@ RECORD_COLUMNS = tuple(c for c in COLUMNS if c not in ("name", "id_number"))
 # what another hashed column already determines (the kind is the same for every row compared, the
 # natural key holds the ID number and the other key fields, the path holds the unit's id).
 HASHED = ("natural_key", "id_number", "name", "unit_path", *RECORD_COLUMNS, "extra")
-# What the matching's queries filter and join on (their planner statistics are refreshed after a load).
-MATCHED = ("tenant_id", "kind", "id_number", "unit_path", "retired_batch_id", *(c for c in RECORD_COLUMNS
-                                                                            if c not in ("household_id", "phone")))
+# What queries over the records filter and join on: their planner statistics are refreshed after a
+# load (without them PostgreSQL may plan a join over 100k fresh rows as nested loops: minutes).
+ANALYZED = ("tenant_id", "kind", "id_number", "unit_path", "retired_batch_id", *(c for c in RECORD_COLUMNS
+                                                                             if c not in ("household_id", "phone")))
 TEXT_HASHED = {"natural_key", "id_number", "name", "unit_path", "programme", "grade", "household_id", "phone",
                "extra"}  # columns holding text or None
 
@@ -103,7 +109,8 @@ def run(session: Session, user: User, batch: ImportBatch, chosen: dict[str, str]
         upsert.flush_updates()
         if replace:
             upsert.retire_missing()
-    upsert.finish()
+    if upsert.added + upsert.updated + upsert.retired >= 1000:
+        bulk.analyze(session, SourceRecord.__table__, ANALYZED)
     batch.mapping = mapping
     batch.replace = replace
     batch.status = "done"
@@ -277,10 +284,6 @@ class _Upsert:
         for chunk in bulk.chunks(gone, CHUNK):
             bulk.update_rows(self.session, self.table, chunk)
         self.retired = len(gone)
-
-    def finish(self) -> None:
-        if self.added + self.updated + self.retired >= 1000:
-            bulk.analyze(self.session, self.table, MATCHED)
 
     def totals(self):
         rejected = len(self.rejects)
