@@ -18,6 +18,17 @@ def test_check_digit_follows_gb11643():
     assert idnumber.normalize(" 11010519491231002x ") == "11010519491231002X"
 
 
+def test_check_digit_shortcut_equals_the_weighted_sum():
+    """check_char reads the digits in base 13 instead of weighting them: the same for every prefix."""
+    import random
+
+    rng = random.Random(11643)
+    for _ in range(20000):
+        first17 = "".join(rng.choice("0123456789") for _ in range(17))
+        weighted = sum(int(d) * w for d, w in zip(first17, idnumber.WEIGHTS)) % 11
+        assert idnumber.check_char(first17) == idnumber.CHECK_CHARS[weighted]
+
+
 def test_masks():
     assert idnumber.mask_id("11010519491231002X") == "110105********002X"
     assert idnumber.mask_phone("13812345678") == "138****5678"

@@ -137,7 +137,8 @@ def column_converter(f: Field):
     convert = converter(f)
     cache: dict = {}
     get = cache.get
-    limit = [CACHE_LIMIT]
+    # Text is as quick to convert as to look up: only the other types are remembered.
+    limit = [0 if f.type == "text" else CACHE_LIMIT]
 
     def miss(raw):
         result = convert(raw)
@@ -183,7 +184,8 @@ def _data_rows(rows, width: int, mapped: list[int]):
             continue
         if len(cells) < width:
             cells = list(cells) + [None] * (width - len(cells))
-        if _blank_cell(cells[probe]) and all(_blank_cell(cells[i]) for i in mapped) and all(map(_blank_or_number, cells)):
+        c = cells[probe]
+        if (c is None or c == "" or (c.__class__ is str and c.isspace())) and all(map(_blank_cell, (cells[i] for i in mapped))) and all(map(_blank_or_number, cells)):
             continue
         yield number, cells
 
