@@ -34,11 +34,7 @@ def problem(id_number: str) -> str | None:
         return f"身份证号应为18位，当前为{len(id_number)}位"
     if not (id_number.isascii() and _ID_RE.match(id_number)):
         return "身份证号只能由17位数字加1位数字或X组成"
-    born = id_number[6:14]
-    valid = _BIRTHS.get(born)
-    if valid is None:
-        valid = _BIRTHS[born] = _valid_birth(born)
-    if not valid:
+    if not _valid_birth(id_number[6:14]):
         return "身份证号中的出生日期无效"
     if check_char(id_number[:17]) != id_number[17]:
         return "身份证号校验位不正确，请核对号码"
@@ -49,10 +45,14 @@ _BIRTHS: dict[str, bool] = {}  # YYYYMMDD -> whether it is a real date from 1880
 
 
 def _valid_birth(text: str) -> bool:
-    try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:])).year >= 1880
-    except ValueError:
-        return False
+    valid = _BIRTHS.get(text)
+    if valid is None:
+        try:
+            valid = date(int(text[:4]), int(text[4:6]), int(text[6:])).year >= 1880
+        except ValueError:
+            valid = False
+        _BIRTHS[text] = valid
+    return valid
 
 
 def check(raw: str) -> tuple[str | None, str | None]:
@@ -61,11 +61,7 @@ def check(raw: str) -> tuple[str | None, str | None]:
     # intermediate strings: this runs once for every distinct ID number of an import.
     if len(raw) == 18 and raw.isascii() and (raw.isdigit() or (raw[:17].isdigit() and raw[17] in "Xx")):
         value = raw if raw[17] != "x" else raw.upper()
-        born = value[6:14]
-        valid = _BIRTHS.get(born)
-        if valid is None:
-            valid = _BIRTHS[born] = _valid_birth(born)
-        if valid and CHECK_CHARS[2 * int(value[:17], 13) % 11] == value[17]:
+        if _valid_birth(value[6:14]) and check_char(value[:17]) == value[17]:
             return value, None
     value = normalize(raw)
     why = problem(value)

@@ -33,9 +33,8 @@ from .cells import Field, converter, plain
 from .idnumber import mask_id, mask_phone
 from .mapping import check_mapping, header_score, norm, suggest, validate_rows
 from .models import LedgerRow
-from .reader import same_header
 from .rejects import Rejects
-from .uploads import open_stored, peek_stored, store_tabular
+from .uploads import open_batch, peek_stored, store_tabular
 from .writer import write_xlsx
 
 SEQ_KEYS = ("seq", "serial", "no", "index", "xh")
@@ -244,10 +243,7 @@ def run_import(session: Session, user: User, campaign: Campaign, ld: LedgerDefin
     mapping = check_mapping(fields(ld), batch.headers, chosen)
     models.remember(session, user, unit, scope(campaign, ld), mapping)
     started = time.perf_counter()
-    table = open_stored(batch.sha256, header_score(fields(ld)))
-    if not same_header(table.headers, batch.headers):
-        raise ValidationError("文件的表头与上传时不一致，请重新上传")
-    batch.headers = table.headers
+    table = open_batch(batch, header_score(fields(ld)))
     key = _person_key(ld)
     existing = _existing(session, campaign, ld, unit)
     by_person = {r.data.get(key): r for r in existing if key and r.data.get(key)}

@@ -7,7 +7,7 @@ from flask import current_app
 
 from ..errors import ValidationError
 from ..evidence.storage import TooLarge, blob_path, store
-from .reader import DEFAULT_MAX_UNZIPPED, Table, open_table, peek_header, sniff_upload
+from .reader import DEFAULT_MAX_UNZIPPED, Table, open_table, peek_header, same_header, sniff_upload
 
 
 def store_tabular(stream) -> tuple[str, int]:
@@ -36,6 +36,16 @@ def _limit() -> int:
 
 def open_stored(sha256: str, score_header) -> Table:
     return open_table(stored_path(sha256), score_header, max_unzipped=_limit())
+
+
+def open_batch(batch, score_header) -> Table:
+    """Open an uploaded batch's file for its import; refuse it when the whole file's header is not
+    the one read from its top at upload (the mapping was chosen against that one)."""
+    table = open_stored(batch.sha256, score_header)
+    if not same_header(table.headers, batch.headers):
+        raise ValidationError("文件的表头与上传时不一致，请重新上传")
+    batch.headers = table.headers
+    return table
 
 
 def peek_stored(sha256: str, score_header) -> tuple[int, list[str]]:

@@ -28,9 +28,8 @@ from ..evidence.services import clean_filename
 from ..ledgers import models as ledger_models
 from ..ledgers.cells import plain
 from ..ledgers.mapping import Chunk, check_mapping, header_score, suggest, validate_chunks
-from ..ledgers.reader import same_header
 from ..ledgers.rejects import Rejects
-from ..ledgers.uploads import open_stored, peek_stored, store_tabular
+from ..ledgers.uploads import open_batch, peek_stored, store_tabular
 from ..tenancy.models import OrgUnit, User
 from . import bulk
 from .models import ImportBatch, SourceRecord
@@ -98,10 +97,7 @@ def run(session: Session, user: User, batch: ImportBatch, chosen: dict[str, str]
         raise ValidationError(fields={"village": "请为“村（居委会）”或“区划代码”选择对应的列，否则无法确定所属村（社区）"})
     ledger_models.remember(session, user, batch.org_unit, scope(kind), mapping)
     started = time.perf_counter()
-    table = open_stored(batch.sha256, header_score(kind.fields))
-    if not same_header(table.headers, batch.headers):
-        raise ValidationError("文件的表头与上传时不一致，请重新上传")
-    batch.headers = table.headers
+    table = open_batch(batch, header_score(kind.fields))
     upsert = _Upsert(session, batch, kind, Places(session, batch.org_unit))
     with bulk.loading(session), upsert.loader:
         for chunk in validate_chunks(table, kind.fields, mapping):
