@@ -21,6 +21,13 @@ def bench_app():
     return app, url
 
 
+def demo_places() -> list[tuple[str, str]]:
+    """(street, community) of every community of the demo district."""
+    from duban.demo import STREETS
+
+    return [(street, community) for street, _code, *_rest, communities in STREETS for community, _, _ in communities]
+
+
 def demo_district(session):
     """Create a tenant with the demo district's tree and a bureau admin; return (admin, bureau, places)."""
     from duban.demo import BUREAU_NAME, STREETS
@@ -47,6 +54,24 @@ def demo_district(session):
 
 
 def rss_mb() -> float:
+    """The process's peak resident memory in MB: since the last reset_peak_rss() where Linux
+    allows resetting it (VmHWM), else since the process started."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak_rss() -> None:
+    """Start measuring the peak anew (Linux: writing 5 to clear_refs resets VmHWM)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        pass

@@ -55,3 +55,19 @@ def test_insert_rows_takes_python_json(district):
     db.session.commit()
     s = db.session.scalar(select(Subject))
     assert s.categories == ["petitioners"] and s.evidence == [{"rule": "x", "text": "信访"}]
+
+
+def test_loader_keeps_text_that_copy_would_take_for_its_own_syntax(district):
+    """Tabs, line breaks and backslashes in text (and in JSON text) land as they were; a text that
+    reads like COPY's NULL marker stays text."""
+    unit = district["units"]["金湖社区"]
+    names = ["张\t三", "李\n四", "王\\五", "\\N", "赵\r六", "钱七"]
+    extras = ['{"matter": "引号\\"与\\\\反斜杠"}', None, None, None, None, '{"matter": "普通"}']
+    with bulk.Loader(db.session, SourceRecord.__table__, json_text=("extra",)) as loader:
+        loader.add(_columns(unit.tenant_id, unit, 0, 6, name=names, extra=extras, programme=[None, "低保"] * 3))
+    db.session.commit()
+    rows = sorted(db.session.scalars(select(SourceRecord)), key=lambda r: r.natural_key)
+    assert [r.name for r in rows] == names
+    assert rows[0].extra == {"matter": '引号"与\\反斜杠'} and rows[1].extra is None
+    assert [r.programme for r in rows] == [None, "低保"] * 3
+    assert rows[1].amount is None and rows[0].amount == Decimal("12000.50")

@@ -112,12 +112,16 @@ class Chunk:
     """A run of a file's data rows, converted column by column (a field's values are one list)."""
 
     numbers: list[int]  # each row's number in the file, as Excel shows it
-    cells: list[list]  # each row's cells as read, one per header
+    columns: list[tuple]  # the cells as read, column by column (at least one column per header)
     values: dict[str, list]  # field key -> converted value of each row (None when blank or invalid)
     errors: dict[int, list[str]]  # position of a rejected row -> why
 
     def __len__(self) -> int:
         return len(self.numbers)
+
+    def cells(self, pos: int) -> list:
+        """The row at pos as read."""
+        return [column[pos] for column in self.columns]
 
     def reject(self, pos: int, reason: str) -> None:
         self.errors.setdefault(pos, []).append(reason)
@@ -196,10 +200,18 @@ def validate_chunks(table: Table, fields: Iterable[Field], mapping: dict[str, st
     index = {h: i for i, h in reversed(list(enumerate(table.headers)))}
     plan = [(f.key, index[mapping[f.key]], column_converter(f)) for f in fields if f.key in mapping]
     rows = _data_rows(table.rows, len(table.headers), [i for _, i, _ in plan])
+    try:
+        yield from _chunks(rows, plan, size)
+    finally:
+        close = getattr(table.rows, "close", None)
+        if close is not None:
+            close()  # a sheet read in pieces stops its parsing thread
+
+
+def _chunks(rows, plan, size: int) -> Iterator[Chunk]:
     while batch := list(islice(rows, size)):
         numbers = [n for n, _ in batch]
-        cells = [c for _, c in batch]
-        columns = list(zip(*cells))
+        columns = list(zip(*(c for _, c in batch)))
         values: dict[str, list] = {}
         errors: dict[int, list[str]] = {}
         for key, i, run in plan:
@@ -208,7 +220,7 @@ def validate_chunks(table: Table, fields: Iterable[Field], mapping: dict[str, st
             problems = list(map(_error, results))
             for pos in compress(range(len(problems)), problems):
                 errors.setdefault(pos, []).append(problems[pos])
-        yield Chunk(numbers, cells, values, errors)
+        yield Chunk(numbers, columns, values, errors)
 
 
 def validate_rows(table: Table, fields: Iterable[Field], mapping: dict[str, str]) -> Iterator[Row]:
@@ -217,4 +229,4 @@ def validate_rows(table: Table, fields: Iterable[Field], mapping: dict[str, str]
     for chunk in validate_chunks(table, fields, mapping):
         for pos, number in enumerate(chunk.numbers):
             values = {k: col[pos] for k, col in chunk.values.items() if col[pos] is not None}
-            yield Row(number, values, chunk.errors.get(pos, []), chunk.cells[pos][:width])
+            yield Row(number, values, chunk.errors.get(pos, []), chunk.cells(pos)[:width])

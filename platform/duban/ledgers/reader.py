@@ -15,6 +15,7 @@ from typing import Iterator
 
 from ..errors import ValidationError
 from .xlsx_head import head_rows
+from .xlsx_pieces import open_rows
 
 DEFAULT_MAX_UNZIPPED = 400 * 1024 * 1024  # 100k rows × 13 columns expand to ~60-70 MB
 HEADER_SCAN_ROWS = 12
@@ -56,14 +57,20 @@ def check_zip(path: Path, max_unzipped: int = DEFAULT_MAX_UNZIPPED) -> None:
         raise ValidationError("文件不是有效的Excel（xlsx）工作簿")
 
 
-def _xlsx_rows(path: Path) -> Iterator[list]:
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list]]:
+    """(row number, cells) of the first visible sheet: a big sheet in pieces (xlsx_pieces), so that
+    the caller works on its first rows while the rest is parsed, a small one whole."""
+    pieces = open_rows(path)
+    if pieces is not None:
+        yield from pieces
+        return
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
         wb = CalamineWorkbook.from_path(str(path))
         visible = [m.name for m in wb.sheets_metadata if str(m.visible).endswith("Visible")] or wb.sheet_names
         sheet = wb.get_sheet_by_name(visible[0])
-        yield from sheet.iter_rows()
+        yield from enumerate(sheet.iter_rows(), start=1)
     except CalamineError as e:
         raise ValidationError(f"无法读取Excel文件：{e}") from None
 
@@ -131,10 +138,9 @@ def open_table(path: Path, score_header, *, max_unzipped: int = DEFAULT_MAX_UNZI
     kind = file_kind(path)
     if kind == "xlsx":
         check_zip(path, max_unzipped)
-        source = _xlsx_rows(path)
+        rows = _xlsx_rows(path)
     else:
-        source = _csv_rows(path)
-    rows = enumerate(source, start=1)
+        rows = enumerate(_csv_rows(path), start=1)
     scanned: list[tuple[int, list]] = []
     for number, row in rows:
         scanned.append((number, row))

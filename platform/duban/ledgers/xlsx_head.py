@@ -35,20 +35,22 @@ def _column(ref: str | None, fallback: int) -> int:
     return n - 1
 
 
-def _first_visible_sheet(z: zipfile.ZipFile) -> str | None:
-    rid = None
+def first_visible_sheet(z: zipfile.ZipFile) -> tuple[str, str] | None:
+    """(name, part name in the zip) of the workbook's first visible sheet, or None."""
+    rid = name = None
     with z.open("xl/workbook.xml") as fh:
         for _, el in iterparse(fh):
             if _local(el.tag) == "sheet" and el.get("state", "visible") == "visible":
-                rid = el.get(_REL_NS) or el.get(_REL_NS_STRICT)
+                rid, name = el.get(_REL_NS) or el.get(_REL_NS_STRICT), el.get("name")
                 break
-    if rid is None:
+    if rid is None or name is None:
         return None
     with z.open("xl/_rels/workbook.xml.rels") as fh:
         for _, el in iterparse(fh):
             if _local(el.tag) == "Relationship" and el.get("Id") == rid:
                 target = el.get("Target", "")
-                return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+                part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+                return name, part
     return None
 
 
@@ -88,9 +90,10 @@ def head_rows(path: Path, count: int) -> list[tuple[int, list]] | None:
     leftmost one used (as calamine gives them), or None when unsure."""
     try:
         with zipfile.ZipFile(path) as z:
-            sheet = _first_visible_sheet(z)
-            if sheet is None or sheet not in z.namelist():
+            found = first_visible_sheet(z)
+            if found is None or found[1] not in z.namelist():
                 return None
+            sheet = found[1]
             raw: list[tuple[int, dict]] = []
             with z.open(sheet) as fh:
                 row_number, cells, col, kind, value = 0, {}, 0, None, None

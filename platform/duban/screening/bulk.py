@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import json
 from contextlib import contextmanager
+from datetime import date, datetime
 from typing import Iterable
 
 from sqlalchemy import Table, bindparam, insert, text, update
@@ -94,9 +95,9 @@ class Loader:
             self._names = names
         values = [columns[c] if c in self.json_text or c not in self.json_cols else
                   [None if v is None else json.dumps(v, ensure_ascii=False) for v in columns[c]] for c in names]
-        write = self._copy.write_row
-        for row in zip(*values):
-            write(row)
+        # The chunk as COPY text in one piece, column by column (a fifth of write_row's time per row).
+        text = "\n".join(map("\t".join, zip(*map(_copy_text, values))))
+        self._copy.write((text + "\n").encode())
 
     def _sqlite_rows(self, names: list[str], columns: dict[str, list], count: int) -> None:
         # Core executemany spends most of its time preparing parameters; do what its bind
@@ -115,6 +116,35 @@ class Loader:
                 slots.append(literal)
         sql = f"INSERT INTO {self.table.name} ({', '.join(names)}) VALUES ({', '.join(slots)})"
         self.conn.connection.driver_connection.executemany(sql, zip(*values) if values else [()] * count)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(column: list) -> list[str]:
+    """A column's values as PostgreSQL COPY text: NULL as \\N, text escaped, each distinct
+    non-text value formatted once (dates as ISO text, amounts as plain decimals)."""
+    types = set(map(type, column))
+    if not types <= {str, type(None)}:
+        formatted = {v: _copy_value(v) for v in set(column)}
+        return list(map(formatted.__getitem__, column))
+    nulls = type(None) in types
+    text = ["\\N" if v is None else v for v in column] if nulls else column
+    joined = "".join(filter(None, column)) if nulls else "".join(column)
+    if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
+        text = ["\\N" if v is None else v.translate(_COPY_ESCAPES) for v in column]
+    return text
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if value.__class__ is bool:
+        return "t" if value else "f"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    text = value if value.__class__ is str else str(value)
+    return text.translate(_COPY_ESCAPES)
 
 
 def _constant(column: list) -> str | None:

@@ -9,14 +9,18 @@ a roster imported as the whole list also marks who is no longer on it.
 
 Upload reads only the top of the file (ledgers.xlsx_head). The import reads it whole once, converts
 it column by column in chunks (ledgers.mapping.validate_chunks) and writes each chunk as columns
-(bulk.Loader: one COPY on PostgreSQL); bench/import.py measures it against reading alone.
+(bulk.Loader: one COPY on PostgreSQL). A big sheet is parsed in pieces in a background thread
+(ledgers.xlsx_pieces), so the converting and writing of its first rows overlap the parsing of the
+rest; bench/import.py measures it against reading alone.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import time
+from contextlib import closing
 from itertools import repeat
+from operator import methodcaller
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,6 +41,7 @@ from .places import Places
 from .sources import COLUMNS, LOCATORS, SourceKind, kind as source_kind
 
 CHUNK = 5000
+_hexdigest = methodcaller("hexdigest")
 # Record columns a source's own fields land in (besides name and ID number; the rest go to extra).
 RECORD_COLUMNS = tuple(c for c in COLUMNS if c not in ("name", "id_number"))
 # What a row's hash covers: everything stored about the person except which batch wrote it, less
@@ -97,9 +102,9 @@ def run(session: Session, user: User, batch: ImportBatch, chosen: dict[str, str]
         raise ValidationError(fields={"village": "请为“村（居委会）”或“区划代码”选择对应的列，否则无法确定所属村（社区）"})
     ledger_models.remember(session, user, batch.org_unit, scope(kind), mapping)
     started = time.perf_counter()
-    table = open_batch(batch, header_score(kind.fields))
+    table = open_batch(batch, header_score(kind.fields))  # a big sheet is parsed on from here, in pieces
     upsert = _Upsert(session, batch, kind, Places(session, batch.org_unit))
-    with bulk.loading(session), upsert.loader:
+    with closing(table.rows), bulk.loading(session), upsert.loader:
         for chunk in validate_chunks(table, kind.fields, mapping):
             upsert.add(chunk)
         upsert.flush_updates()
@@ -166,7 +171,7 @@ class _Upsert:
         parts = [chunk.values[k] for k in self.kind.natural_key]
         if len(parts) == 1:
             return parts[0]
-        return ["|".join(map(str, t)) for t in zip(*parts)]
+        return list(map("|".join, zip(*(map(str, p) for p in parts))))
 
     def _extra(self, chunk: Chunk, keep) -> list:
         """Each row's extra fields as JSON text, encoded once per distinct combination."""
@@ -201,7 +206,7 @@ class _Upsert:
                     chunk.reject(pos, f"与第{first}行是同一人的同一条记录（重复）")
         if errors:
             for pos in sorted(errors):
-                self.rejects.add(numbers[pos], errors[pos], chunk.cells[pos])
+                self.rejects.add(numbers[pos], errors[pos], chunk.cells(pos))
             kept = [pos for pos in range(n) if pos not in errors]
 
             def keep(column):
@@ -239,10 +244,9 @@ class _Upsert:
                 else:
                     parts.append(["\x00" if x is None else x for x in column])
             else:
-                memo: dict = {}
-                parts.append([memo[x] if x in memo else memo.setdefault(x, repr(x)) for x in column])
-        md5 = hashlib.md5
-        return [md5("\x1f".join(t).encode()).hexdigest() for t in zip(*parts)]
+                parts.append(list(map({x: repr(x) for x in set(column)}.__getitem__, column)))
+        rows = map(str.encode, map("\x1f".join, zip(*parts)))
+        return list(map(_hexdigest, map(hashlib.md5, rows)))
 
     def _write(self, cols: dict[str, list], m: int) -> None:
         existing = self.existing

@@ -1,0 +1,182 @@
+"""A big sheet read in pieces gives exactly the rows one whole-sheet calamine read gives."""
+import threading
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+
+from duban.errors import ValidationError
+from duban.ledgers import xlsx_pieces
+from duban.ledgers.reader import open_table
+
+from ..screening.helpers import pid
+
+HEADERS = ["序号", "姓名", "身份证号", "纳入日期", "保障金额", "在册", "村（居委会）"]
+
+
+def _rows(n: int = 400):
+    return [[i, f"人{i}" if i % 7 else f"张\t三{i}", pid(i), date(2021, 1 + i % 12, 1 + i % 28), 100.5 * i,
+             i % 3 == 0, "金湖社区"] for i in range(1, n + 1)]
+
+
+def _xlsxwriter(path: Path, *, constant_memory: bool, first_col: int = 0, blank_column_after: int | None = None):
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": constant_memory, "strings_to_numbers": False})
+    ws = wb.add_worksheet("花名册")
+    dates = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write_string(0, first_col, "在保对象花名册")
+    for c, h in enumerate(HEADERS):
+        ws.write_string(2, first_col + c, h)
+    for r, row in enumerate(_rows(), start=3):
+        for c, v in enumerate(row):
+            if blank_column_after is not None and r > blank_column_after and c == 0:
+                continue  # the leftmost column is empty further down: those pieces start a column later
+            if isinstance(v, date):
+                ws.write_datetime(r, first_col + c, v, dates)
+            else:
+                ws.write(r, first_col + c, v)
+    wb.close()
+    return path
+
+
+def _openpyxl(path: Path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADERS)
+    for row in _rows():
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def _rewrite_sheet(path: Path, change) -> Path:
+    """path with its first sheet's XML passed through change(bytes) -> bytes."""
+    out = path.with_name("changed-" + path.name)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            dst.writestr(info.filename, change(data) if info.filename == "xl/worksheets/sheet1.xml" else data)
+    return out
+
+
+@pytest.fixture
+def small_pieces(monkeypatch):
+    """Cut even a small sheet into many pieces; returns the list of each piece's row count."""
+    monkeypatch.setattr(xlsx_pieces, "MIN_SHEET_BYTES", 0)
+    monkeypatch.setattr(xlsx_pieces, "FIRST_PIECE_BYTES", 2000)
+    monkeypatch.setattr(xlsx_pieces, "PIECE_BYTES", 7000)
+    monkeypatch.setattr(xlsx_pieces, "_BLOCK", 1500)
+    sizes = []
+    real = xlsx_pieces._Sheet.piece
+
+    def piece(self, body):
+        sizes.append(body.count(self.row_tags[0]) + body.count(self.row_tags[1]))
+        return real(self, body)
+
+    monkeypatch.setattr(xlsx_pieces._Sheet, "piece", piece)
+    return sizes
+
+
+def _whole(path: Path) -> list[tuple[int, list]]:
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    return list(enumerate(sheet.iter_rows(), start=1))
+
+
+def _same(whole, pieces) -> bool:
+    def trimmed(cells):
+        cells = list(cells)
+        while cells and cells[-1] == "":
+            cells.pop()
+        return cells
+
+    return [(n, trimmed(c)) for n, c in whole] == [(n, trimmed(c)) for n, c in pieces]
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: _xlsxwriter(p, constant_memory=False),  # shared strings, as Excel writes
+    lambda p: _xlsxwriter(p, constant_memory=True),  # inline strings
+    lambda p: _xlsxwriter(p, constant_memory=False, first_col=2),  # the table starts at column C
+    _openpyxl,
+], ids=["shared-strings", "inline-strings", "offset", "openpyxl"])
+def test_pieces_give_the_rows_of_a_whole_read(tmp_path, small_pieces, make):
+    path = make(tmp_path / "名册.xlsx")
+    pieces = xlsx_pieces.open_rows(path)
+    assert pieces is not None
+    got = list(pieces)
+    assert len(small_pieces) > 5 and sum(small_pieces) == len([n for n, c in _whole(path) if any(x != "" for x in c)])
+    assert _same(_whole(path), got)
+    assert got[-1][0] == _whole(path)[-1][0]  # numbered as Excel shows them
+
+
+def test_a_piece_starting_further_right_is_aligned_to_the_first(tmp_path, small_pieces):
+    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=False, blank_column_after=200)
+    got = dict(xlsx_pieces.open_rows(path))
+    whole = dict(_whole(path))
+    assert got[300][:3] == whole[300][:3] == ["", "人297", pid(297)]
+    assert _same(sorted(whole.items()), sorted(got.items()))
+
+
+def test_a_namespace_prefixed_sheet_is_cut_too(tmp_path, small_pieces):
+    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=True)
+
+    def prefixed(xml: bytes) -> bytes:
+        xml = xml.replace(b'<worksheet xmlns="', b'<x:worksheet xmlns:x="').replace(b"</worksheet>", b"</x:worksheet>")
+        for tag in (b"sheetData", b"row", b"c", b"v", b"is", b"t", b"dimension", b"sheetViews", b"sheetView",
+                    b"sheetFormatPr", b"pageMargins", b"selection", b"cols", b"col"):
+            xml = xml.replace(b"<" + tag + b" ", b"<x:" + tag + b" ").replace(b"<" + tag + b">", b"<x:" + tag + b">")
+            xml = xml.replace(b"</" + tag + b">", b"</x:" + tag + b">").replace(b"<" + tag + b"/>", b"<x:" + tag + b"/>")
+        return xml
+
+    changed = _rewrite_sheet(path, prefixed)
+    assert _same(_whole(changed), list(xlsx_pieces.open_rows(changed)))
+
+
+def test_rows_without_numbers_are_never_cut_apart(tmp_path, small_pieces):
+    import re
+
+    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=True)
+    unnumbered = _rewrite_sheet(path, lambda xml: re.sub(rb'(<row\b[^>]*?) r="\d+"', rb"\1", xml))
+    whole = _whole(unnumbered)
+    assert _same(whole, list(xlsx_pieces.open_rows(unnumbered)))
+    assert len(small_pieces) == 1  # nowhere to cut
+
+
+def test_a_small_sheet_is_read_whole(tmp_path):
+    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=False)
+    assert xlsx_pieces.open_rows(path) is None
+    table = open_table(path, lambda headers: sum(1 for h in headers if h in HEADERS))
+    assert table.header_row == 3
+
+
+def test_a_sheet_cut_short_is_refused(tmp_path, small_pieces):
+    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=True)
+    broken = _rewrite_sheet(path, lambda xml: xml[: xml.index(b"</sheetData>")])
+    with pytest.raises(ValidationError, match="不完整"):
+        list(xlsx_pieces.open_rows(broken))
+
+
+def test_stopping_early_stops_the_parsing_thread(tmp_path, small_pieces):
+    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=False)
+    rows = xlsx_pieces.open_rows(path)
+    assert next(rows)[0] == 1
+    rows.close()
+    assert not [t for t in threading.enumerate() if t.name == "duban-xlsx-pieces"]
+
+
+def test_an_import_read_in_pieces_keeps_every_row_and_its_number(tmp_path, small_pieces):
+    from duban.ledgers.mapping import header_score, validate_chunks
+    from duban.screening.sources import KINDS
+
+    fields = KINDS["recipients"].fields
+    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=False)
+    table = open_table(path, header_score(fields))
+    mapping = {"name": "姓名", "id_number": "身份证号", "village": "村（居委会）", "programme": "序号"}
+    chunks = list(validate_chunks(table, fields, mapping, size=64))
+    numbers = [n for c in chunks for n in c.numbers]
+    assert numbers == list(range(4, 404))
+    assert all(c.errors for c in chunks)  # 序号 is no 救助类别: every row is rejected, with its cells
+    assert chunks[-1].cells(len(chunks[-1]) - 1)[:3] == [400.0, "人400", pid(400)]
+    assert not [t for t in threading.enumerate() if t.name == "duban-xlsx-pieces"]
