@@ -16,10 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "platform"))
 
-from duban.demo import STREETS  # noqa: E402
-from duban.screening.synthetic import generate  # noqa: E402
+from screening_common import demo_places  # noqa: E402
 
-DEMO_PLACES = [(street, community) for street, _, _, _, _, communities in STREETS for community, _, _ in communities]
+from duban.screening.synthetic import generate  # noqa: E402
 
 
 def main() -> None:
@@ -31,7 +30,7 @@ def main() -> None:
     ap.add_argument("--clean", action="store_true", help="no deliberately bad rows")
     args = ap.parse_args()
     t = time.perf_counter()
-    files = generate(args.out, DEMO_PLACES, recipients=args.recipients, medical=args.medical, seed=args.seed,
+    files = generate(args.out, demo_places(), recipients=args.recipients, medical=args.medical, seed=args.seed,
                      bad=not args.clean)
     for kind, path in files.items():
         print(f"{kind:<11} {path}  ({path.stat().st_size / 1e6:.1f} MB)")
