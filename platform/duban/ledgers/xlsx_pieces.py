@@ -73,7 +73,9 @@ class _Sheet:
                     del pending[:cut]
                     searched = len(pending)
                     target = PIECE_BYTES
-            block = self.stream.read(_BLOCK)
+            # Reads as big as a piece once the first is out: each read takes the GIL back a few
+            # times, and in a busy process each time can mean waiting for the other thread's slice.
+            block = self.stream.read(_BLOCK if target == FIRST_PIECE_BYTES else PIECE_BYTES)
             if not block:
                 raise ValidationError("Excel文件不完整（工作表数据没有结尾），无法读取")
             pending += block
