@@ -122,8 +122,9 @@ def main() -> None:
             assert sum(1 for _ in open_rows(path)) > args.rows
             note("read in pieces (xlsx_pieces), read-only", time.perf_counter() - t, read)
             t = time.perf_counter()
-            table = open_table(path, header_score(fields))
-            valid = sum(len(c) - len(c.errors) for c in validate_chunks(table, fields, suggest(fields, table.headers)))
+            with open_table(path, header_score(fields)) as table:
+                valid = sum(len(c) - len(c.errors)
+                            for c in validate_chunks(table, fields, suggest(fields, table.headers)))
             note("read + validate only (no database)", time.perf_counter() - t, read)
             assert valid == args.rows
             reset_peak_rss()

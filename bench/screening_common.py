@@ -40,17 +40,15 @@ def demo_district(session):
     session.flush()
     set_tenant(session, tenant.id)
     bureau = add_unit(session, tenant_id=tenant.id, name=BUREAU_NAME, kind="bureau")
-    places = []
     for street, code, *_rest, communities in STREETS:
         s = add_unit(session, tenant_id=tenant.id, name=street, kind="township", parent=bureau, division_code=code)
         for community, _, _ in communities:
             add_unit(session, tenant_id=tenant.id, name=community, kind="village", parent=s)
-            places.append((street, community))
     admin = User(username="bench", display_name="基准", password_hash="x", tenant_id=tenant.id)
     admin.memberships.append(Membership(org_unit=bureau, role="bureau_admin", tenant_id=tenant.id))
     session.add(admin)
     session.commit()
-    return admin, bureau, places
+    return admin, bureau, demo_places()
 
 
 def rss_mb() -> float:

@@ -188,8 +188,8 @@ def _data_rows(rows, width: int, mapped: list[int]):
             continue
         if len(cells) < width:
             cells = list(cells) + [None] * (width - len(cells))
-        c = cells[probe]
-        if (c is None or c == "" or (c.__class__ is str and c.isspace())) and all(map(_blank_cell, (cells[i] for i in mapped))) and all(map(_blank_or_number, cells)):
+        if (_blank_cell(cells[probe]) and all(map(_blank_cell, (cells[i] for i in mapped)))
+                and all(map(_blank_or_number, cells))):
             continue
         yield number, cells
 
@@ -200,15 +200,6 @@ def validate_chunks(table: Table, fields: Iterable[Field], mapping: dict[str, st
     index = {h: i for i, h in reversed(list(enumerate(table.headers)))}
     plan = [(f.key, index[mapping[f.key]], column_converter(f)) for f in fields if f.key in mapping]
     rows = _data_rows(table.rows, len(table.headers), [i for _, i, _ in plan])
-    try:
-        yield from _chunks(rows, plan, size)
-    finally:
-        close = getattr(table.rows, "close", None)
-        if close is not None:
-            close()  # a sheet read in pieces stops its parsing thread
-
-
-def _chunks(rows, plan, size: int) -> Iterator[Chunk]:
     while batch := list(islice(rows, size)):
         numbers = [n for n, _ in batch]
         columns = list(zip(*(c for _, c in batch)))

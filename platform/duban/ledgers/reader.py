@@ -30,6 +30,16 @@ class Table:
     headers: list[str]
     rows: Iterator[tuple[int, list]]
 
+    def close(self) -> None:
+        """Stop reading: a big sheet's parsing thread (xlsx_pieces) ends with it."""
+        self.rows.close()
+
+    def __enter__(self) -> Table:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
 
 def file_kind(path: Path) -> str:
     with open(path, "rb") as fh:
@@ -166,8 +176,8 @@ def peek_header(path: Path, score_header, *, max_unzipped: int = DEFAULT_MAX_UNZ
             number, headers, skip = _header(scanned, score_header)
             if all(isinstance(c, str) for _, row in scanned[:skip] for c in row):
                 return number, headers
-    table = open_table(path, score_header, max_unzipped=max_unzipped)
-    return table.header_row, table.headers
+    with open_table(path, score_header, max_unzipped=max_unzipped) as table:
+        return table.header_row, table.headers
 
 
 def same_header(a: list[str], b: list[str]) -> bool:

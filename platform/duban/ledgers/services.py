@@ -243,37 +243,37 @@ def run_import(session: Session, user: User, campaign: Campaign, ld: LedgerDefin
     mapping = check_mapping(fields(ld), batch.headers, chosen)
     models.remember(session, user, unit, scope(campaign, ld), mapping)
     started = time.perf_counter()
-    table = open_batch(batch, header_score(fields(ld)))
     key = _person_key(ld)
     existing = _existing(session, campaign, ld, unit)
     by_person = {r.data.get(key): r for r in existing if key and r.data.get(key)}
     hashes = {r.row_hash for r in existing}
     added = updated = unchanged = 0
-    rejects, seen = Rejects(table.headers), {}
-    for row in validate_rows(table, fields(ld), mapping):
-        if row.errors:
-            rejects.add(row.number, row.errors, row.cells)
-            continue
-        data = {k: plain(v) for k, v in row.values.items()}
-        h = _hash(data)
-        person = data.get(key) if key else None
-        if person and person in seen:
-            rejects.add(row.number, [f"与第{seen[person]}行是同一人（身份证号重复）"], row.cells)
-            continue
-        if person:
-            seen[person] = row.number
-        if h in hashes:
-            unchanged += 1
-            continue
-        old = by_person.get(person) if person else None
-        if old is not None:
-            old.data, old.row_hash, old.updated_by_id, old.updated_at = data, h, user.id, clock.now()
-            updated += 1
-        else:
-            session.add(LedgerRow(campaign_id=campaign.id, ledger_key=ld.key, org_unit_id=unit.id, unit_path=unit.path,
-                                  data=data, row_hash=h, created_by_id=user.id, tenant_id=unit.tenant_id))
-            added += 1
-        hashes.add(h)
+    with open_batch(batch, header_score(fields(ld))) as table:
+        rejects, seen = Rejects(table.headers), {}
+        for row in validate_rows(table, fields(ld), mapping):
+            if row.errors:
+                rejects.add(row.number, row.errors, row.cells)
+                continue
+            data = {k: plain(v) for k, v in row.values.items()}
+            h = _hash(data)
+            person = data.get(key) if key else None
+            if person and person in seen:
+                rejects.add(row.number, [f"与第{seen[person]}行是同一人（身份证号重复）"], row.cells)
+                continue
+            if person:
+                seen[person] = row.number
+            if h in hashes:
+                unchanged += 1
+                continue
+            old = by_person.get(person) if person else None
+            if old is not None:
+                old.data, old.row_hash, old.updated_by_id, old.updated_at = data, h, user.id, clock.now()
+                updated += 1
+            else:
+                session.add(LedgerRow(campaign_id=campaign.id, ledger_key=ld.key, org_unit_id=unit.id, unit_path=unit.path,
+                                      data=data, row_hash=h, created_by_id=user.id, tenant_id=unit.tenant_id))
+                added += 1
+            hashes.add(h)
     batch.mapping, batch.status = mapping, "done"
     batch.added, batch.updated, batch.unchanged, batch.rejected = added, updated, unchanged, len(rejects)
     batch.total_rows = added + updated + unchanged + len(rejects)

@@ -34,6 +34,7 @@ PIECE_BYTES = 12 << 20  # each later piece: every piece re-reads the shared stri
 _BLOCK = 1 << 20
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
+_NUMBERED = re.compile(rb'\sr="\d+"')  # a row tag that carries its number
 
 
 def _workbook_part(name: str) -> bool:
@@ -91,7 +92,7 @@ class _Sheet:
             if close < 0:  # the tag itself is not complete yet
                 end = at
                 continue
-            if re.search(rb'\sr="\d+"', pending[at:close]):
+            if _NUMBERED.search(pending, at, close):
                 return at
             end = at
 
@@ -113,20 +114,21 @@ def open_rows(path: Path) -> Iterator[tuple[int, list]] | None:
     read whole (a small sheet, or one not laid out as expected)."""
     try:
         z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return None
+    try:
         found = first_visible_sheet(z)
-        if found is None or found[1] not in z.namelist():
-            return None
-        name, part = found
-        if z.getinfo(part).file_size < MIN_SHEET_BYTES:
-            return None
-        stream = z.open(part)
-        head = stream.read(1 << 16)
+        if found is not None and found[1] in z.namelist() and z.getinfo(found[1]).file_size >= MIN_SHEET_BYTES:
+            stream = z.open(found[1])
+            head = stream.read(1 << 16)
+            match = _SHEET_DATA.search(head)
+            if match is not None and match.group(2) != b"/":
+                return _rows(_Sheet(z, *found, stream, head, match))  # the loader thread closes z
+            stream.close()
     except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, OSError):
-        return None
-    match = _SHEET_DATA.search(head)
-    if match is None or match.group(2) == b"/":
-        return None
-    return _rows(_Sheet(z, name, part, stream, head, match))
+        pass
+    z.close()
+    return None
 
 
 class _Loader(threading.Thread):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from contextlib import closing
 from itertools import repeat
 from operator import itemgetter, methodcaller
 
@@ -52,8 +51,8 @@ HASHED = ("natural_key", "id_number", "name", "unit_path", *RECORD_COLUMNS, "ext
 # load (without them PostgreSQL may plan a join over 100k fresh rows as nested loops: minutes).
 ANALYZED = ("tenant_id", "kind", "id_number", "unit_path", "retired_batch_id", *(c for c in RECORD_COLUMNS
                                                                              if c not in ("household_id", "phone")))
-TEXT_HASHED = {"natural_key", "id_number", "name", "unit_path", "programme", "grade", "household_id", "phone",
-               "extra"}  # columns holding text or None
+# Columns holding text or None (extra holds JSON text): hashed as they are, the others by repr.
+TEXT_HASHED = {c for c in HASHED if c == "extra" or SourceRecord.__table__.c[c].type.python_type is str}
 
 
 def scope(kind: SourceKind) -> str:
@@ -102,14 +101,14 @@ def run(session: Session, user: User, batch: ImportBatch, chosen: dict[str, str]
         raise ValidationError(fields={"village": "请为“村（居委会）”或“区划代码”选择对应的列，否则无法确定所属村（社区）"})
     ledger_models.remember(session, user, batch.org_unit, scope(kind), mapping)
     started = time.perf_counter()
-    table = open_batch(batch, header_score(kind.fields))  # a big sheet is parsed on from here, in pieces
-    upsert = _Upsert(session, batch, kind, Places(session, batch.org_unit))
-    with closing(table.rows), bulk.loading(session), upsert.loader:
-        for chunk in validate_chunks(table, kind.fields, mapping):
-            upsert.add(chunk)
-        upsert.flush_updates()
-        if replace:
-            upsert.retire_missing()
+    with open_batch(batch, header_score(kind.fields)) as table:  # a big sheet is parsed on from here, in pieces
+        upsert = _Upsert(session, batch, kind, Places(session, batch.org_unit))
+        with bulk.loading(session), upsert.loader:
+            for chunk in validate_chunks(table, kind.fields, mapping):
+                upsert.add(chunk)
+            upsert.flush_updates()
+            if replace:
+                upsert.retire_missing()
     if upsert.added + upsert.updated + upsert.retired >= 1000:
         bulk.analyze(session, SourceRecord.__table__, ANALYZED)
     batch.mapping = mapping

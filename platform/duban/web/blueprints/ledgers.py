@@ -9,16 +9,16 @@ from ...campaigns.registry import definition
 from ...extensions import db
 from ...ledgers import services
 from ...ledgers.mapping import norm
-from ...ledgers.rejects import rejects_path
 from ...ledgers.models import LedgerRow
 from ...ledgers.writer import temp_xlsx
 from ...screening import export as screening_export
 from ...screening.models import ImportBatch
-from ...screening.privacy import may_view_full, record_export
+from ...screening.privacy import may_view_full
 from ...tenancy.access import require
 from ...tenancy.permissions import Permission
 from ...evidence.services import XLSX_MIME
 from ..forms import one_transaction
+from ..rejects import send_rejects
 
 bp = Blueprint("ledgers", __name__)
 PER_PAGE = 100
@@ -202,11 +202,4 @@ def rejects(campaign_id: int, ledger_key: str, batch_id: int):
     campaign = _campaign(campaign_id)
     ld = _ledger(campaign, ledger_key)
     b = _batch(campaign, ld, batch_id)
-    path = rejects_path(b)
-    if path is None or not path.is_file():
-        abort(404)
-    with one_transaction():
-        record_export(db.session, current_user, unit=b.org_unit, what=f"未导入的行（{ld.title}，{b.filename}）",
-                      rows=b.rejected, full=True, object_type="import_batch", object_id=b.id, campaign_id=campaign.id)
-    return send_file(path, mimetype=XLSX_MIME, as_attachment=True, max_age=0,
-                     download_name=f"未导入的行-{b.filename.rsplit('.', 1)[0]}.xlsx")
+    return send_rejects(b, f"{ld.title}，{b.filename}", campaign_id=campaign.id)

@@ -13,10 +13,8 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...ledgers.mapping import norm
-from ...ledgers.rejects import rejects_path
 from ...screening import importer
 from ...screening.models import ImportBatch, SourceRecord
-from ...screening.privacy import record_export
 from ...screening.sources import KINDS
 from ...screening.synthetic import generate
 from ...tenancy.access import require, roots
@@ -24,8 +22,8 @@ from ...tenancy.models import OrgUnit, Tenant
 from ...tenancy.permissions import Permission
 from ...tenancy.scoping import set_tenant
 from ...tenancy.tree import descendants, path_range
-from ...evidence.services import XLSX_MIME
 from ..forms import one_transaction
+from ..rejects import send_rejects
 
 bp = Blueprint("screening_data", __name__, cli_group="screening")
 
@@ -120,14 +118,7 @@ def batch(batch_id: int):
 @bp.route("/screening/data/batches/<int:batch_id>/rejects.xlsx")
 def rejects(batch_id: int):
     b = _batch(batch_id)
-    path = rejects_path(b)
-    if path is None or not path.is_file():
-        abort(404)
-    with one_transaction():
-        record_export(db.session, current_user, unit=b.org_unit, what=f"未导入的行（{b.filename}）",
-                      rows=b.rejected, full=True, object_type="import_batch", object_id=b.id)
-    return send_file(path, mimetype=XLSX_MIME, as_attachment=True, download_name=f"未导入的行-{b.filename.rsplit('.', 1)[0]}.xlsx",
-                     max_age=0)
+    return send_rejects(b, b.filename)
 
 
 def _places(units) -> list[tuple[str, str]]:
