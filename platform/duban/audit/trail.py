@@ -40,6 +40,13 @@ ACTION_LABELS = {
     "circular.drafted": "起草通报", "circular.edited": "修改通报", "circular.issued": "印发通报",
     "circular.exported": "下载通报", "spot_check.drawn": "抽取抽查样本", "spot_check.finding": "记录抽查结果",
     "audit.exported": "导出操作记录",
+    "ledger.row_added": "台账新增一行", "ledger.row_changed": "修改台账行", "ledger.imported": "导入台账",
+    "ledger.exported": "导出台账/名单", "person.id_viewed": "查看完整身份证号",
+    "screening.imported": "导入摸排数据", "screening.matched": "运行比对规则", "screening.subject_added": "补录摸排对象",
+    "screening.visit_recorded": "登记入户走访", "screening.photos_added": "上传走访照片",
+    "evaluation.recorded": "登记考核评价", "evaluation.changed": "修改考核评价",
+    "campaign.department_mapped": "指定承办股室", "plandraft.template_saved": "保存方案模板",
+    "plandraft.template_updated": "修改方案模板", "plandraft.template_deleted": "删除方案模板",
 }
 
 
