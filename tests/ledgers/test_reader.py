@@ -92,12 +92,29 @@ def test_columns_convert_as_cells_do():
     fields = [Field("n", "人数", "int"), Field("t", "类别", "text"), Field("i", "身份证号", "id_number"),
               Field("a", "金额", "decimal")]
     cells = [1, True, 1.0, 0, False, " 2 ", "x", None, "", 3.5, 2]
+
+    def pairs(result):
+        values, problems = result
+        return list(zip(values, problems or [None] * len(values)))
+
     for f in fields:
         one = converter(f)
         column = column_converter(f)
-        assert column(cells) == [one(c) for c in cells], f.key
-        assert column(list(reversed(cells))) == [one(c) for c in reversed(cells)], f.key  # remembered cells too
-    assert column_converter(fields[0])([True])[0][1] == "“人数”应填写整数"  # True is not the 1 seen before
+        assert pairs(column(cells)) == [one(c) for c in cells], f.key
+        assert pairs(column(list(reversed(cells)))) == [one(c) for c in reversed(cells)], f.key  # remembered cells too
+    assert column_converter(fields[0])([True])[1] == ["“人数”应填写整数"]  # True is not the 1 seen before
+
+
+def test_a_column_of_text_converts_at_once_as_cell_by_cell():
+    optional, required = Field("r", "关系", max_length=4), Field("n", "姓名", required=True, max_length=4)
+    columns = [[" 本人", "配偶 ", "子女"], ["本人", "", " "], ["本人", None], ["本人", 3.0], ["本人", "五个字太长"]]
+    for f in (optional, required):
+        one = converter(f)
+        for cells in columns:
+            values, problems = column_converter(f)(cells)
+            assert list(zip(values, problems or [None] * len(values))) == [one(c) for c in cells], (f.key, cells)
+    assert column_converter(optional)([" 本人", "配偶 "]) == (["本人", "配偶"], None)
+    assert column_converter(required)(["本人", ""])[1] == [None, "缺少“姓名”"]
 
 
 def test_the_quick_id_check_agrees_with_the_full_one():
@@ -109,6 +126,32 @@ def test_the_quick_id_check_agrees_with_the_full_one():
         slow = idnumber.normalize(raw)
         why = idnumber.problem(slow) if slow.isascii() else "身份证号只能由17位数字加1位数字或X组成"
         assert idnumber.check(raw) == ((None, why) if why else (slow, None)), raw
+
+
+def test_a_column_of_valid_ids_is_checked_at_once_as_one_by_one():
+    good = [pid(n, born) for n in range(40) for born in ("19600101", "20000229", "19991231")]
+    bad = [good[0][:-1] + ("0" if good[0][-1] != "0" else "1"), "350206190002290011", "35020619870230" + "0012",
+           "35020619870101001x", " 350206196001010011", "３５０２０６１９６００１０１００１Ｘ", "35020619600101001",
+           "٣٥٠٢٠٦١٩٦٠٠١٠١٠٠١١", "3502061960010100a1", 350206196001010011, None, ""]
+    assert idnumber.all_valid_as_typed(good)
+    for cell in bad:
+        column = [*good, cell]
+        assert idnumber.all_valid_as_typed(column) is False, cell
+        assert not all(isinstance(c, str) and idnumber.check(c) == (c, None) for c in column), cell
+    f = Field("i", "身份证号", "id_number")
+    assert column_converter(f)(good) == (good, None)
+    assert column_converter(f)([good[0], bad[0]]) == ([good[0], None], [None, "身份证号校验位不正确，请核对号码"])
+
+
+def test_a_column_of_mobile_numbers_is_checked_at_once_as_one_by_one():
+    good = ["13800138000", "", "19735562365"]
+    for f in (Field("p", "联系电话", "phone"), Field("p", "联系电话", "phone", required=True)):
+        one = converter(f)
+        for cells in (good, [*good, " "], [*good, "0592-1234567"], [*good, "138001380001"], [*good, "23800138000"],
+                      [*good, 13800138000], [*good, None], [*good, "１３８００１３８０００"], ["", ""]):
+            values, problems = column_converter(f)(cells)
+            assert list(zip(values, problems or [None] * len(values))) == [one(c) for c in cells], (f.required, cells)
+    assert idnumber.mobiles_as_typed(good) and not idnumber.mobiles_as_typed([*good, "2380013800"])
 
 
 def test_validate_chunks_rejects_rows_and_skips_blank_rows_and_notes(tmp_path):
@@ -125,3 +168,19 @@ def test_validate_chunks_rejects_rows_and_skips_blank_rows_and_notes(tmp_path):
     assert chunks[1].errors == {0: ["“年度”应填写年份（如2021）"]}
     assert chunks[1].values["self_paid"] == [Decimal("1000.00")]
 
+
+
+@pytest.mark.parametrize("size", [1, 2, 100])
+def test_runs_of_rows_skip_the_same_rows_whatever_their_length(tmp_path, size):
+    # The name column first (the probe), so that a note in it must not pass for a name.
+    text = "\n".join(["姓名,身份证号,年度,个人自付费用,村（居委会）", f"张三,{pid(1)},2021,100,金湖社区",
+                      f"李四,{pid(2)},2021,200,金湖社区", ",,,,", f"王五,{pid(3)},2021,300,金湖社区",
+                      f"赵六,{pid(4)},2021", "注：本表由医保局提供,,,,"]) + "\n"
+    path = tmp_path / "m.csv"
+    path.write_text(text, encoding="utf-8")
+    mapping = {"name": "姓名", "id_number": "身份证号", "year": "年度", "self_paid": "个人自付费用", "village": "村（居委会）"}
+    with open_table(path, header_score(FIELDS)) as table:
+        chunks = list(validate_chunks(table, FIELDS, mapping, size=size))
+    assert [n for c in chunks for n in c.numbers] == [2, 3, 5, 6]
+    assert [v for c in chunks for v in c.values["name"]] == ["张三", "李四", "王五", "赵六"]
+    assert [v for c in chunks for v in c.values["village"]] == ["金湖社区"] * 3 + [None]  # a short row, padded

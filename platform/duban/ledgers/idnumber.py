@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from itertools import repeat
+from operator import itemgetter, mod, mul
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # the standard's; check_char uses 2^k mod 11
 CHECK_CHARS = "10X98765432"  # index: the weighted sum mod 11 (ISO 7064 MOD 11-2)
@@ -68,6 +70,30 @@ def check(raw: str) -> tuple[str | None, str | None]:
     return (None, why) if why else (value, None)
 
 
+_HEAD, _BIRTH, _LAST = itemgetter(slice(0, 17)), itemgetter(slice(6, 14)), itemgetter(17)
+
+
+def all_valid_as_typed(column: list) -> bool:
+    """Whether every cell of column is a valid ID number exactly as typed (text, 17 digits and a
+    digit or X): then check() would return each cell unchanged. A whole column is decided at once,
+    each step over all of its cells in C; any other column is left to check(), cell by cell."""
+    if not column or set(map(type, column)) != {str} or set(map(len, column)) != {18}:
+        return False
+    heads = list(map(_HEAD, column))
+    joined = "".join(heads)
+    if not (joined.isascii() and joined.isdigit()):
+        return False
+    births = list(map(_BIRTH, column))
+    valid = list(map(_BIRTHS.get, births))
+    if None in valid:
+        valid = list(map(_valid_birth, births))
+    if not all(valid):
+        return False
+    sums = map(int, heads, repeat(13))  # see check_char
+    checks = map(CHECK_CHARS.__getitem__, map(mod, map(mul, sums, repeat(2)), repeat(11)))
+    return list(checks) == list(map(_LAST, column))
+
+
 def is_valid(id_number: str) -> bool:
     return problem(normalize(id_number)) is None
 
@@ -87,6 +113,20 @@ def mask_id(id_number: str | None) -> str:
     if len(id_number) <= 10:
         return "*" * len(id_number)
     return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
+
+
+def mobiles_as_typed(column: list) -> bool:
+    """Whether every cell of column is text, and each is blank ("") or a mobile number as typed
+    (11 ASCII digits starting with 1), decided for the whole column at once."""
+    if not column or set(map(type, column)) != {str}:
+        return False
+    given = list(filter(None, column))
+    joined = "".join(given)
+    return (set(map(len, given)) <= {11} and joined.isascii() and (joined.isdigit() or not joined)
+            and set(map(_FIRST, given)) <= {"1"})
+
+
+_FIRST = itemgetter(0)
 
 
 def normalize_phone(raw: str) -> str:

@@ -11,6 +11,7 @@ from operator import itemgetter
 from typing import Iterable, Iterator
 
 from ..errors import ValidationError
+from . import idnumber
 from .cells import Field, converter
 from .reader import Table
 
@@ -133,16 +134,21 @@ _value, _error = itemgetter(0), itemgetter(1)
 
 
 def column_converter(f: Field):
-    """Return a function converting a column (a list of cells) into a list of (value, error).
+    """Return a function converting a column (a list of cells) into (values, problems): the
+    converted value of each cell (None when blank or invalid), and why each cell is invalid (None
+    when it is valid) — or problems None when every cell is valid.
 
     A column repeats itself (a village, a programme, a date, the head of household's ID number on
     every member's row), so each distinct cell is converted once. Numbers equal to 0 or 1 are not
-    remembered: as dict keys they would also stand for the booleans False and True."""
+    remembered: as dict keys they would also stand for the booleans False and True. A column of
+    text that is all there and short enough, one of ID numbers all valid as typed and one of
+    mobile numbers as typed are converted in one go."""
     convert = converter(f)
     cache: dict = {}
     get = cache.get
     # Text is as quick to convert as to look up: only the other types are remembered.
     limit = [0 if f.type == "text" else CACHE_LIMIT]
+    text, ids, phones = f.type == "text", f.type == "id_number", f.type == "phone"
 
     def miss(raw):
         result = convert(raw)
@@ -150,17 +156,47 @@ def column_converter(f: Field):
             cache[raw] = result
         return result
 
-    def run(column) -> list:
+    def cells(column) -> list:
         if not limit[0]:
-            return [convert(raw) for raw in column]
+            return list(map(convert, column))
         before = len(cache)
-        results = [get(raw) or miss(raw) for raw in column]
+        results = list(map(get, column))
+        if None in results:
+            results = [result or miss(raw) for raw, result in zip(column, results)]
         if len(column) >= 1000 and len(cache) - before > 0.9 * len(column):
             limit[0] = 0  # nearly every cell is new (ID numbers, phones): remembering them only costs memory
             cache.clear()
         return results
 
+    def run(column) -> tuple[list, list | None]:
+        if text and column:
+            values = _plain_text(column, f)
+            if values is not None:
+                return values, None
+        elif ids and idnumber.all_valid_as_typed(column):
+            return list(column), None
+        elif phones and idnumber.mobiles_as_typed(column) and (all(column) or not f.required):
+            return [c or None for c in column], None
+        results = cells(column)
+        problems = list(map(_error, results))
+        return list(map(_value, results)), (problems if any(problems) else None)
+
     return run
+
+
+def _plain_text(column, f: Field) -> list | None:
+    """The column's cells with their spaces stripped, if every cell is text and none is too long
+    nor (for a required field) blank; None when some cell needs looking at on its own."""
+    if set(map(type, column)) != {str}:
+        return None
+    values = list(map(str.strip, column))
+    if max(map(len, values)) > f.max_length:
+        return None
+    if not all(values):
+        if f.required:
+            return None
+        values = [v or None for v in values]
+    return values
 
 
 def _blank_cell(c) -> bool:
@@ -171,10 +207,24 @@ def _blank_or_number(c) -> bool:
     return c.__class__ is int or c.__class__ is float or _blank_cell(c) or (c.__class__ is str and c.strip().isdigit())
 
 
-def _data_rows(rows, width: int, mapped: list[int]):
+def _data_rows(rows: list, width: int, mapped: list[int]) -> list:
     """The rows worth converting, padded to width: not blank, not a note under the table (“注：……”),
-    not a numbered row of an official form's template left empty (nothing but a 序号 in it)."""
+    not a numbered row of an official form's template left empty (nothing but a 序号 in it).
+
+    Nearly always every row of a run is one: each is full width and has text in the first mapped
+    column (the name, say), which neither a blank row, a note nor an empty template row has. That
+    is decided for the whole run at once; otherwise row by row."""
     probe = mapped[0] if mapped else 0
+    lines = list(map(_cells, rows))
+    if lines and min(map(len, lines)) >= width > probe:
+        probes = list(map(itemgetter(probe), lines))
+        if (set(map(type, probes)) == {str} and all(map(str.strip, probes))
+                and (probe > 0 or not any(p.lstrip().startswith(FOOTNOTES) for p in probes))):
+            return rows
+    return list(_each_data_row(rows, width, probe, mapped))
+
+
+def _each_data_row(rows, width: int, probe: int, mapped: list[int]):
     for number, cells in rows:
         first = cells[0] if cells else None
         if first.__class__ is float or first.__class__ is int:
@@ -194,23 +244,29 @@ def _data_rows(rows, width: int, mapped: list[int]):
         yield number, cells
 
 
+_number, _cells = itemgetter(0), itemgetter(1)
+
+
 def validate_chunks(table: Table, fields: Iterable[Field], mapping: dict[str, str],
                     size: int = CHUNK_ROWS) -> Iterator[Chunk]:
-    """Convert the table's non-empty rows through the mapped fields' converters, size rows at a time."""
+    """Convert the table's non-empty rows through the mapped fields' converters, a run of at most
+    size rows at a time."""
     index = {h: i for i, h in reversed(list(enumerate(table.headers)))}
     plan = [(f.key, index[mapping[f.key]], column_converter(f)) for f in fields if f.key in mapping]
-    rows = _data_rows(table.rows, len(table.headers), [i for _, i, _ in plan])
-    while batch := list(islice(rows, size)):
-        numbers = [n for n, _ in batch]
-        columns = list(zip(*(c for _, c in batch)))
+    width, mapped = len(table.headers), [i for _, i, _ in plan]
+    while run := list(islice(table.rows, size)):
+        batch = _data_rows(run, width, mapped)
+        if not batch:
+            continue
+        numbers = list(map(_number, batch))
+        columns = list(zip(*map(_cells, batch)))
         values: dict[str, list] = {}
         errors: dict[int, list[str]] = {}
-        for key, i, run in plan:
-            results = run(columns[i])
-            values[key] = list(map(_value, results))
-            problems = list(map(_error, results))
-            for pos in compress(range(len(problems)), problems):
-                errors.setdefault(pos, []).append(problems[pos])
+        for key, i, convert in plan:
+            values[key], problems = convert(columns[i])
+            if problems is not None:
+                for pos in compress(range(len(problems)), problems):
+                    errors.setdefault(pos, []).append(problems[pos])
         yield Chunk(numbers, columns, values, errors)
 
 
