@@ -70,13 +70,14 @@ def small_pieces(monkeypatch):
     monkeypatch.setattr(xlsx_pieces, "PIECE_BYTES", 7000)
     monkeypatch.setattr(xlsx_pieces, "_BLOCK", 1500)
     sizes = []
-    real = xlsx_pieces._Sheet.piece
+    real = xlsx_pieces._Sheet.bodies
 
-    def piece(self, body):
-        sizes.append(body.count(self.row_tags[0]) + body.count(self.row_tags[1]))
-        return real(self, body)
+    def bodies(self):
+        for body in real(self):
+            sizes.append(body.count(self.row_tags[0]) + body.count(self.row_tags[1]))
+            yield body
 
-    monkeypatch.setattr(xlsx_pieces._Sheet, "piece", piece)
+    monkeypatch.setattr(xlsx_pieces._Sheet, "bodies", bodies)
     return sizes
 
 
@@ -158,12 +159,36 @@ def test_a_sheet_cut_short_is_refused(tmp_path, small_pieces):
         list(xlsx_pieces.open_rows(broken))
 
 
-def test_stopping_early_stops_the_parsing_thread(tmp_path, small_pieces):
+def test_stopping_early_stops_the_parsing_thread(tmp_path, small_pieces, monkeypatch):
     path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=False)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(xlsx_pieces.tempfile, "tempdir", str(tmp))
     rows = xlsx_pieces.open_rows(path)
     assert next(rows)[0] == 1
     rows.close()
-    assert not [t for t in threading.enumerate() if t.name == "duban-xlsx-pieces"]
+    assert not [t for t in threading.enumerate() if t.name.startswith("duban-xlsx-pieces")]
+    assert not list(tmp.iterdir())  # the workbooks of pieces are gone with them
+
+
+def test_the_pieces_share_a_few_workbooks_and_leave_no_file_behind(tmp_path, small_pieces, monkeypatch):
+    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=False)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(xlsx_pieces.tempfile, "tempdir", str(tmp))
+    books = []
+    real = xlsx_pieces._Sheet.write_workbook
+
+    def write_workbook(self, bodies, stopping):
+        book = real(self, bodies, stopping)
+        if book is not None:
+            books.append(len(book[1]))
+        return book
+
+    monkeypatch.setattr(xlsx_pieces._Sheet, "write_workbook", write_workbook)
+    assert _same(_whole(path), list(xlsx_pieces.open_rows(path)))
+    assert books[:2] == [1, 4] and len(books) == 3 and sum(books) == len(small_pieces)  # shared strings read 3 times
+    assert not list(tmp.iterdir())
 
 
 def test_an_import_read_in_pieces_keeps_every_row_and_its_number(tmp_path, small_pieces):
@@ -179,4 +204,4 @@ def test_an_import_read_in_pieces_keeps_every_row_and_its_number(tmp_path, small
     assert numbers == list(range(4, 404))
     assert all(c.errors for c in chunks)  # 序号 is no 救助类别: every row is rejected, with its cells
     assert chunks[-1].cells(len(chunks[-1]) - 1)[:3] == [400.0, "人400", pid(400)]
-    assert not [t for t in threading.enumerate() if t.name == "duban-xlsx-pieces"]
+    assert not [t for t in threading.enumerate() if t.name.startswith("duban-xlsx-pieces")]

@@ -2,10 +2,17 @@
 while the caller works on the rows of the one before.
 
 python-calamine parses a whole sheet before it returns its first row (about a second for 100,000
-rows) and it parses without holding the GIL. So the sheet's XML is cut into pieces, each made into
-a small uncompressed xlsx of its own (the workbook's parts plus a run of the sheet's rows), and a
-thread parses them one after another: the import converts and writes the rows of one piece while
-the next is parsed on the other core. At most three pieces are in memory at a time.
+rows) and it parses without holding the GIL. So the sheet's XML is cut into pieces and calamine
+parses them one after another in a thread, while the import converts and writes the rows of the
+piece before on the other core.
+
+The pieces are stored as sheets of a few workbooks of growing size (one piece, then GROWTH times
+as many each time, written to temporary files): each workbook is a copy of the file's own parts
+(styles, shared strings) with the pieces added as extra sheets. Opening a workbook parses its
+shared strings — for a file saved by Excel or WPS that is every text it holds, about a sixth of
+the sheet's parsing — so a few workbooks of many sheets cost little more than one whole read,
+where a workbook per piece would parse the shared strings once for every piece. One thread writes
+the next workbook while another parses the sheets of the current one.
 
 Cuts are made in the XML text just before a <row> element. Inside <sheetData> nothing else starts
 with "<row" ("<" cannot occur in text or attribute values), and a cut is made only before a row
@@ -16,12 +23,15 @@ the caller reads the file whole.
 """
 from __future__ import annotations
 
-import io
+import os
+import posixpath
 import queue
 import re
+import tempfile
 import threading
 import zipfile
 import zlib
+from itertools import islice
 from pathlib import Path
 from typing import Iterator
 
@@ -30,17 +40,27 @@ from .xlsx_head import first_visible_sheet
 
 MIN_SHEET_BYTES = 16 << 20  # a sheet whose XML is smaller is read whole (~25k rows of 13 columns)
 FIRST_PIECE_BYTES = 1 << 20  # the first piece is small, so that the caller starts early
-PIECE_BYTES = 12 << 20  # each later piece: every piece re-reads the shared strings, so not too many
+PIECE_BYTES = 4 << 20  # each later piece (~6k rows of 13 columns): the last one is the caller's tail alone
+GROWTH = 4  # each workbook holds this many times the pieces of the one before: 1, 4, 16, …
 _BLOCK = 1 << 20
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
 _NUMBERED = re.compile(rb'\sr="\d+"')  # a row tag that carries its number
+_SHEETS_END = re.compile(rb"</(\w+:)?sheets>")
+_RELS_END = re.compile(rb"</(\w+:)?Relationships>")
+_REL_PREFIX = re.compile(rb'xmlns:(\w+)="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+_WORKSHEET = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+WORKBOOK, WORKBOOK_RELS = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
 
 
 def _workbook_part(name: str) -> bool:
     """Whether calamine needs the zip member to read a sheet (not the other sheets, not media)."""
     return (name == "[Content_Types].xml" or name.startswith(("_rels/", "xl/_rels/"))
             or (name.startswith("xl/") and name.count("/") == 1))
+
+
+def _piece_name(i: int) -> str:
+    return f"[duban piece {i}]"  # Excel allows no brackets in a sheet's name: no clash with the file's own
 
 
 class _Sheet:
@@ -56,6 +76,11 @@ class _Sheet:
         self.rest = head[match.end():]
         self.parts = {i.filename: z.read(i.filename) for i in z.infolist()
                       if i.filename != part and _workbook_part(i.filename)}
+        book, rels = self.parts.get(WORKBOOK, b""), self.parts.get(WORKBOOK_RELS, b"")
+        self.sheets_end, self.rels_end = _SHEETS_END.search(book), _RELS_END.search(rels)
+        self.rel_prefix = _REL_PREFIX.search(book)
+        if self.sheets_end is None or self.rels_end is None or self.rel_prefix is None:
+            raise ValueError("a workbook laid out otherwise")  # read whole
 
     def bodies(self) -> Iterator[bytes]:
         """Runs of whole <row> elements, the first about FIRST_PIECE_BYTES, then PIECE_BYTES each."""
@@ -96,17 +121,48 @@ class _Sheet:
                 return at
             end = at
 
-    def piece(self, body: bytes):
-        """The python-calamine sheet of an xlsx holding the workbook's parts and these rows."""
-        from python_calamine import CalamineWorkbook
+    def write_workbook(self, bodies: Iterator[bytes], stopping: threading.Event) -> tuple[str, list[str]] | None:
+        """Write a temporary xlsx holding the workbook's parts and the given runs of rows, each as a
+        sheet of its own (the first in the sheet's own place); (its path, the sheets' names), or
+        None when bodies gives nothing."""
+        fd, path = tempfile.mkstemp(prefix="duban-pieces-", suffix=".xlsx")
+        names: list[str] = []
+        try:
+            with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as out:
+                folder = posixpath.dirname(self.part)
+                for body in bodies:
+                    if stopping.is_set():
+                        break
+                    i = len(names)
+                    out.writestr(self.part if not i else f"{folder}/duban-piece-{i}.xml",
+                                 b"".join((self.prefix, body, self.closing)))
+                    names.append(self.name if not i else _piece_name(i))
+                for name, data in self.parts.items():
+                    if name == WORKBOOK:
+                        data = self._listing_sheets(data, len(names))
+                    elif name == WORKBOOK_RELS:
+                        data = self._relating_sheets(data, len(names))
+                    out.writestr(name, data)
+        except BaseException:
+            os.unlink(path)
+            raise
+        if not names or stopping.is_set():
+            os.unlink(path)
+            return None
+        return path, names
 
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
-            for name, data in self.parts.items():
-                out.writestr(name, data)
-            out.writestr(self.part, b"".join((self.prefix, body, self.closing)))
-        buf.seek(0)
-        return CalamineWorkbook.from_filelike(buf).get_sheet_by_name(self.name)
+    def _listing_sheets(self, book: bytes, count: int) -> bytes:
+        at, ns, r = self.sheets_end.start(), self.sheets_end.group(1) or b"", self.rel_prefix.group(1)
+        extra = b"".join(b'<%ssheet name="%s" sheetId="%d" %s:id="rIdDubanPiece%d"/>'
+                         % (ns, _piece_name(i).encode(), 100000 + i, r, i) for i in range(1, count))
+        return book[:at] + extra + book[at:]
+
+    def _relating_sheets(self, rels: bytes, count: int) -> bytes:
+        at, ns = self.rels_end.start(), self.rels_end.group(1) or b""
+        folder = posixpath.relpath(posixpath.dirname(self.part), "xl").encode()
+        extra = b"".join(b'<%sRelationship Id="rIdDubanPiece%d" Type="%s" Target="%s/duban-piece-%d.xml"/>'
+                         % (ns, i, _WORKSHEET, folder, i) for i in range(1, count))
+        return rels[:at] + extra + rels[at:]
 
 
 def open_rows(path: Path) -> Iterator[tuple[int, list]] | None:
@@ -123,7 +179,12 @@ def open_rows(path: Path) -> Iterator[tuple[int, list]] | None:
             head = stream.read(1 << 16)
             match = _SHEET_DATA.search(head)
             if match is not None and match.group(2) != b"/":
-                return _rows(_Sheet(z, *found, stream, head, match))  # the loader thread closes z
+                try:
+                    sheet = _Sheet(z, *found, stream, head, match)
+                except ValueError:
+                    stream.close()
+                    raise
+                return _rows(sheet)  # the writing thread closes z
             stream.close()
     except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, OSError):
         pass
@@ -131,41 +192,99 @@ def open_rows(path: Path) -> Iterator[tuple[int, list]] | None:
     return None
 
 
-class _Loader(threading.Thread):
-    """Parses the pieces one after another, at most one ahead of the reader."""
+class _Stage(threading.Thread):
+    """A background step handing its results to the next through a queue of one."""
 
-    def __init__(self, sheet: _Sheet):
-        super().__init__(name="duban-xlsx-pieces", daemon=True)
-        self.sheet = sheet
+    def __init__(self, name: str, stopping: threading.Event):
+        super().__init__(name=name, daemon=True)
+        self.stopping = stopping
         self.out: queue.Queue = queue.Queue(maxsize=1)
-        self.stopping = threading.Event()
 
-    def run(self) -> None:
-        try:
-            for body in self.sheet.bodies():
-                if self.stopping.is_set():
-                    return
-                self._put(("piece", self.sheet.piece(body)))
-            self._put(("done", None))
-        except BaseException as e:  # noqa: BLE001 — raised again in the reading thread
-            self._put(("error", e))
-        finally:
-            self.sheet.stream.close()
-            self.sheet.z.close()
-
-    def _put(self, item) -> None:
+    def put(self, item) -> None:
         while not self.stopping.is_set():
             try:
                 self.out.put(item, timeout=0.1)
                 return
             except queue.Full:
                 continue
+        if item[0] == "book":  # nobody will open it
+            os.unlink(item[1][0])
+
+
+class _Writer(_Stage):
+    """Cuts the sheet into pieces and writes them into workbooks of GROWTH times more each time."""
+
+    def __init__(self, sheet: _Sheet, stopping: threading.Event):
+        super().__init__("duban-xlsx-pieces-writer", stopping)
+        self.sheet = sheet
+
+    def run(self) -> None:
+        try:
+            bodies, count = self.sheet.bodies(), 1
+            while not self.stopping.is_set():
+                book = self.sheet.write_workbook(islice(bodies, count), self.stopping)
+                if book is None:
+                    break
+                self.put(("book", book))
+                count *= GROWTH
+            self.put(("done", None))
+        except BaseException as e:  # noqa: BLE001 — raised again in the reading thread
+            self.put(("error", e))
+        finally:
+            self.sheet.stream.close()
+            self.sheet.z.close()
+
+
+class _Loader(_Stage):
+    """Opens the workbooks one after another and parses their sheets, at most one ahead of the reader."""
+
+    def __init__(self, writer: _Writer, stopping: threading.Event):
+        super().__init__("duban-xlsx-pieces", stopping)
+        self.writer = writer
+
+    def run(self) -> None:
+        from python_calamine import CalamineWorkbook
+
+        try:
+            while not self.stopping.is_set():
+                try:
+                    tag, value = self.writer.out.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                if tag != "book":
+                    self.put((tag, value))
+                    return
+                path, names = value
+                try:
+                    book = CalamineWorkbook.from_path(path)
+                finally:
+                    os.unlink(path)
+                for name in names:
+                    if self.stopping.is_set():
+                        return
+                    self.put(("piece", book.get_sheet_by_name(name)))
+                book.close()
+        except BaseException as e:  # noqa: BLE001 — raised again in the reading thread
+            self.put(("error", e))
+
+    def drain(self) -> None:
+        """After stopping: remove the workbooks the writer wrote that nobody opened."""
+        while True:
+            try:
+                tag, value = self.writer.out.get_nowait()
+            except queue.Empty:
+                return
+            if tag == "book":
+                os.unlink(value[0])
 
 
 def _rows(sheet: _Sheet) -> Iterator[tuple[int, list]]:
     from python_calamine import CalamineError
 
-    loader = _Loader(sheet)
+    stopping = threading.Event()
+    writer = _Writer(sheet, stopping)
+    loader = _Loader(writer, stopping)
+    writer.start()
     loader.start()
     left = None  # the first piece's leftmost column: every row is aligned to it
     try:
@@ -195,5 +314,7 @@ def _rows(sheet: _Sheet) -> Iterator[tuple[int, list]]:
                     cells = cells[-shift:]
                 yield top + i + 1, cells
     finally:
-        loader.stopping.set()
+        stopping.set()
         loader.join()
+        writer.join()
+        loader.drain()

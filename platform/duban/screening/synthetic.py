@@ -50,9 +50,11 @@ class People:
         return {"id": self.id_number(), "name": self.name(), "place": self.rng.choice(self.places), "phone": self.phone()}
 
 
-def write_table(path: Path, headers: list[str], rows) -> int:
-    """Write headers and rows to an xlsx file as a department would send it (text cells as text)."""
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+def write_table(path: Path, headers: list[str], rows, *, shared_strings: bool = False) -> int:
+    """Write headers and rows to an xlsx file as a department would send it (text cells as text):
+    text inline in the sheet, as a system's export writes it, or with shared_strings in a table of
+    its own, as Excel and WPS save a file (that holds every row in memory while writing)."""
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": not shared_strings, "strings_to_numbers": False})
     ws = wb.add_worksheet("数据")
     text = wb.add_format({"num_format": "@"})
     for c, h in enumerate(headers):
