@@ -44,6 +44,7 @@ def problem(id_number: str) -> str | None:
 
 
 _BIRTHS: dict[str, bool] = {}  # YYYYMMDD -> whether it is a real date from 1880 on (at most ~80k keys)
+_GOOD_BIRTHS: set[str] = set()  # the valid ones among them, for whole columns at once
 
 
 def _valid_birth(text: str) -> bool:
@@ -83,12 +84,10 @@ def all_valid_as_typed(column: list) -> bool:
     joined = "".join(heads)
     if not (joined.isascii() and joined.isdigit()):
         return False
-    births = list(map(_BIRTH, column))
-    valid = list(map(_BIRTHS.get, births))
-    if None in valid:
-        valid = list(map(_valid_birth, births))
-    if not all(valid):
+    unseen = set(map(_BIRTH, column)) - _GOOD_BIRTHS
+    if unseen and not all(map(_valid_birth, unseen)):
         return False
+    _GOOD_BIRTHS.update(unseen)
     sums = map(int, heads, repeat(13))  # see check_char
     checks = map(CHECK_CHARS.__getitem__, map(mod, map(mul, sums, repeat(2)), repeat(11)))
     return list(checks) == list(map(_LAST, column))
