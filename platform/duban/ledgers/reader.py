@@ -31,7 +31,7 @@ class Table:
     rows: Iterator[tuple[int, list]]
 
     def close(self) -> None:
-        """Stop reading: a big sheet's parsing thread (xlsx_pieces) ends with it."""
+        """Stop reading: a big sheet's parsing threads (xlsx_pieces) end with it."""
         self.rows.close()
 
     def __enter__(self) -> Table:

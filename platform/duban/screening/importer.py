@@ -9,7 +9,7 @@ a roster imported as the whole list also marks who is no longer on it.
 
 Upload reads only the top of the file (ledgers.xlsx_head). The import reads it whole once, converts
 it column by column in chunks (ledgers.mapping.validate_chunks) and writes each chunk as columns
-(bulk.Loader: one COPY on PostgreSQL). A big sheet is parsed in pieces in a background thread
+(bulk.Loader: one COPY on PostgreSQL). A big sheet is parsed in pieces in background threads
 (ledgers.xlsx_pieces), so the converting and writing of its first rows overlap the parsing of the
 rest; bench/import.py measures it against reading alone.
 """
