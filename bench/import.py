@@ -11,12 +11,14 @@ platform's import of it: upload (store, find the header), then validate every ro
 PostgreSQL), committed. Then the same file again (idempotent: nothing written), and next month's
 roster imported as the whole list (1% left, 1% changed, 1% new), against a read-only pass over that
 file; and the same roster as Excel or WPS saves it (text in a shared-strings table, where the
-generated file has it inline, as systems' exports do), against a read-only pass over that file. The machine is noisy: the reads and the imports run --rounds times (each round into an
-emptied table: empty_tables) and the table shows medians; "× read" is the median of each round's own ratio.
+generated file has it inline, as systems' exports do), against a read-only pass over that file.
+The machine is noisy: the reads and the imports run --rounds times (each round into an emptied
+table: empty_tables) and the table shows medians; "× read" is the median of each round's own ratio.
 A big sheet is parsed in pieces in background threads while the import works on the rows
 (ledgers.xlsx_pieces). Read alone that way (every cell touched, as in the calamine pass) it can be
 faster than one calamine pass, since the parsing of one piece overlaps the handing over of the one
-before: so the baseline of each file in each round is the faster of the two reads. Peak memory is the process's peak RSS during the step (Linux's VmHWM, reset before it).
+before: so the baseline of each file in each round is the faster of the two reads (read_alone).
+Peak memory is the process's peak RSS during the step (Linux's VmHWM, reset before it).
 BENCH_DATABASE_URL must name a scratch database: its tables are dropped.
 """
 from __future__ import annotations
@@ -106,17 +108,21 @@ def main() -> None:
         return time.perf_counter() - t, cells
 
     def in_pieces(p: Path) -> tuple[float, int]:
+        """As the import reads: in pieces, or a small sheet (below MIN_SHEET_BYTES) in one pass."""
         t = time.perf_counter()
+        rows = open_rows(p)
+        if rows is None:
+            return one_pass(p)
         cells = 0
-        for _, row in open_rows(p):
+        for _, row in rows:
             cells += sum(1 for c in row if c is not None)
         return time.perf_counter() - t, cells
 
-    def read_alone(p: Path) -> tuple[float, float, int]:
-        """(the faster of the two reads, one calamine pass, cells): the baseline is the fastest reading."""
+    def read_alone(p: Path) -> tuple[float, float, float, int]:
+        """(the faster of the two reads, one calamine pass, in pieces, cells): the baseline is the fastest reading."""
         (whole, cells), (pieces, cells2) = one_pass(p), in_pieces(p)
         assert cells2 == cells, (cells, cells2)
-        return min(whole, pieces), whole, cells
+        return min(whole, pieces), whole, pieces, cells
 
     def import_file(p: Path, replace: bool = False):
         t = time.perf_counter()
@@ -157,10 +163,8 @@ def main() -> None:
         for _ in range(args.rounds):
             empty_tables(db.session, SourceRecord.__table__, ImportBatch.__table__)
             reset_peak_rss()
-            whole, cells = one_pass(path)
+            read, whole, pieces, cells = read_alone(path)
             rss_read.append(rss_mb())
-            pieces, _ = in_pieces(path)
-            read = min(whole, pieces)
             note("baseline: the faster of the two reads below", read, read)
             note("read: one calamine pass", whole, read)
             note("read: in pieces (xlsx_pieces, two threads)", pieces, read)
@@ -181,13 +185,13 @@ def main() -> None:
             _, new = importer.upload(db.session, admin, bureau, "recipients", "again.xlsx", io.BytesIO(data))
             note("same file again (by content hash)", time.perf_counter() - t, read)
             assert not new
-            read2, _, _ = read_alone(nxt)
+            read2, *_ = read_alone(nxt)
             batch2, upload2, run2 = import_file(nxt, replace=True)
             assert (batch2.added, batch2.retired) == (args.rows // 100, args.rows // 100), (batch2.added, batch2.retired)
             note("next month, whole list (× its own read)", upload2 + run2, read2)
             moved = batch2.added, batch2.updated, batch2.retired
             empty_tables(db.session, SourceRecord.__table__, ImportBatch.__table__)
-            read3, whole3, _ = read_alone(excel)
+            read3, whole3, *_ = read_alone(excel)
             note("saved by Excel: one calamine pass (× the faster read)", whole3, read3)
             batch3, upload3, run3 = import_file(excel)
             assert batch3.added == args.rows and batch3.rejected == 0, (batch3.added, batch3.rejected)
@@ -203,7 +207,7 @@ def main() -> None:
             each = " ".join(f"{r:.2f}" for _, r in runs)
             print(f"{name:<54}{secs:>9.2f}{args.rows / secs:>12,.0f}{ratio:>9.2f}  {each}")
         print("next month: added {:,}, updated {:,}, left {:,}".format(*moved))
-        print(f"peak RSS of the process, first round: {rss_read[0]:.0f} MB during the read pass, "
+        print(f"peak RSS of the process, first round: {rss_read[0]:.0f} MB during the reads, "
               f"{rss_import[0]:.0f} MB during the import (later rounds, on the heap earlier ones left: "
               f"up to {max(rss_read):.0f} and {max(rss_import):.0f} MB)")
 

@@ -43,18 +43,22 @@ def problem(id_number: str) -> str | None:
     return None
 
 
-_BIRTHS: dict[str, bool] = {}  # YYYYMMDD -> whether it is a real date from 1880 on (at most ~80k keys)
-_GOOD_BIRTHS: set[str] = set()  # the valid ones among them, for whole columns at once
+# The YYYYMMDDs seen so far that are (or are not) a real date from 1880 on: at most ~80k of them.
+# Sets, so that a whole column's birth dates are looked up at once (all_valid_as_typed).
+_GOOD_BIRTHS: set[str] = set()
+_BAD_BIRTHS: set[str] = set()
 
 
 def _valid_birth(text: str) -> bool:
-    valid = _BIRTHS.get(text)
-    if valid is None:
-        try:
-            valid = date(int(text[:4]), int(text[4:6]), int(text[6:])).year >= 1880
-        except ValueError:
-            valid = False
-        _BIRTHS[text] = valid
+    if text in _GOOD_BIRTHS:
+        return True
+    if text in _BAD_BIRTHS:
+        return False
+    try:
+        valid = date(int(text[:4]), int(text[4:6]), int(text[6:])).year >= 1880
+    except ValueError:
+        valid = False
+    (_GOOD_BIRTHS if valid else _BAD_BIRTHS).add(text)
     return valid
 
 
@@ -71,7 +75,7 @@ def check(raw: str) -> tuple[str | None, str | None]:
     return (None, why) if why else (value, None)
 
 
-_HEAD, _BIRTH, _LAST = itemgetter(slice(0, 17)), itemgetter(slice(6, 14)), itemgetter(17)
+_HEAD, _BIRTH, _LAST, _FIRST = itemgetter(slice(0, 17)), itemgetter(slice(6, 14)), itemgetter(17), itemgetter(0)
 
 
 def all_valid_as_typed(column: list) -> bool:
@@ -87,7 +91,6 @@ def all_valid_as_typed(column: list) -> bool:
     unseen = set(map(_BIRTH, column)) - _GOOD_BIRTHS
     if unseen and not all(map(_valid_birth, unseen)):
         return False
-    _GOOD_BIRTHS.update(unseen)
     sums = map(int, heads, repeat(13))  # see check_char
     checks = map(CHECK_CHARS.__getitem__, map(mod, map(mul, sums, repeat(2)), repeat(11)))
     return list(checks) == list(map(_LAST, column))
@@ -123,9 +126,6 @@ def mobiles_as_typed(column: list) -> bool:
     joined = "".join(given)
     return (set(map(len, given)) <= {11} and joined.isascii() and (joined.isdigit() or not joined)
             and set(map(_FIRST, given)) <= {"1"})
-
-
-_FIRST = itemgetter(0)
 
 
 def normalize_phone(raw: str) -> str:

@@ -193,12 +193,22 @@ def open_rows(path: Path) -> Iterator[tuple[int, list]] | None:
 
 
 class _Stage(threading.Thread):
-    """A background step handing its results to the next through a queue of one."""
+    """A background step: work() hands its results to the next step through a queue of one, and
+    an error on the way is handed on too (to be raised in the reading thread)."""
 
     def __init__(self, name: str, stopping: threading.Event):
         super().__init__(name=name, daemon=True)
         self.stopping = stopping
         self.out: queue.Queue = queue.Queue(maxsize=1)
+
+    def run(self) -> None:
+        try:
+            self.work()
+        except BaseException as e:  # noqa: BLE001 — raised again in the reading thread
+            self.put(("error", e))
+
+    def work(self) -> None:
+        raise NotImplementedError
 
     def put(self, item) -> None:
         while not self.stopping.is_set():
@@ -210,6 +220,15 @@ class _Stage(threading.Thread):
         if item[0] == "book":  # nobody will open it
             os.unlink(item[1][0])
 
+    def take(self):
+        """The next item of this step, or None once stopping."""
+        while not self.stopping.is_set():
+            try:
+                return self.out.get(timeout=0.1)
+            except queue.Empty:
+                continue
+        return None
+
 
 class _Writer(_Stage):
     """Cuts the sheet into pieces and writes them into workbooks of GROWTH times more each time."""
@@ -218,7 +237,7 @@ class _Writer(_Stage):
         super().__init__("duban-xlsx-pieces-writer", stopping)
         self.sheet = sheet
 
-    def run(self) -> None:
+    def work(self) -> None:
         try:
             bodies, count = self.sheet.bodies(), 1
             while not self.stopping.is_set():
@@ -228,8 +247,6 @@ class _Writer(_Stage):
                 self.put(("book", book))
                 count *= GROWTH
             self.put(("done", None))
-        except BaseException as e:  # noqa: BLE001 — raised again in the reading thread
-            self.put(("error", e))
         finally:
             self.sheet.stream.close()
             self.sheet.z.close()
@@ -242,30 +259,24 @@ class _Loader(_Stage):
         super().__init__("duban-xlsx-pieces", stopping)
         self.writer = writer
 
-    def run(self) -> None:
+    def work(self) -> None:
         from python_calamine import CalamineWorkbook
 
-        try:
-            while not self.stopping.is_set():
-                try:
-                    tag, value = self.writer.out.get(timeout=0.1)
-                except queue.Empty:
-                    continue
-                if tag != "book":
-                    self.put((tag, value))
-                    return
-                path, names = value
-                try:
-                    book = CalamineWorkbook.from_path(path)
-                finally:
-                    os.unlink(path)
+        while (item := self.writer.take()) is not None:
+            tag, value = item
+            if tag != "book":
+                self.put(item)
+                return
+            path, names = value
+            try:
+                book = CalamineWorkbook.from_path(path)
+            finally:
+                os.unlink(path)
+            with book:
                 for name in names:
                     if self.stopping.is_set():
                         return
                     self.put(("piece", book.get_sheet_by_name(name)))
-                book.close()
-        except BaseException as e:  # noqa: BLE001 — raised again in the reading thread
-            self.put(("error", e))
 
     def drain(self) -> None:
         """After stopping: remove the workbooks the writer wrote that nobody opened."""
