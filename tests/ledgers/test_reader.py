@@ -138,6 +138,12 @@ def test_a_column_of_valid_ids_is_checked_at_once_as_one_by_one():
         column = [*good, cell]
         assert idnumber.all_valid_as_typed(column) is False, cell
         assert not all(isinstance(c, str) and idnumber.check(c) == (c, None) for c in column), cell
+    known: set = set()
+    assert idnumber.all_valid_as_typed(good, known) and known == set(good)  # a column checked in full is kept
+    heads = [good[i - i % 3] for i in range(len(good))]  # the head of each household of three
+    for cell in bad:
+        assert idnumber.all_valid_as_typed([*heads, cell], known) is False, cell  # the one not known is checked
+    assert idnumber.all_valid_as_typed(heads, known) and known == set(good)  # all known: the set is left as it was
     f = Field("i", "身份证号", "id_number")
     assert column_converter(f)(good) == (good, None)
     assert column_converter(f)([good[0], bad[0]]) == ([good[0], None], [None, "身份证号校验位不正确，请核对号码"])

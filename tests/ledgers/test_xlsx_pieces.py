@@ -23,14 +23,15 @@ def _rows(n: int = 400):
              i % 3 == 0, "金湖社区"] for i in range(1, n + 1)]
 
 
-def _xlsxwriter(path: Path, *, constant_memory: bool, first_col: int = 0, blank_column_after: int | None = None):
+def _xlsxwriter(path: Path, *, constant_memory: bool, first_col: int = 0, blank_column_after: int | None = None,
+               rows: int = 400):
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": constant_memory, "strings_to_numbers": False})
     ws = wb.add_worksheet("花名册")
     dates = wb.add_format({"num_format": "yyyy-mm-dd"})
     ws.write_string(0, first_col, "在保对象花名册")
     for c, h in enumerate(HEADERS):
         ws.write_string(2, first_col + c, h)
-    for r, row in enumerate(_rows(), start=3):
+    for r, row in enumerate(_rows(rows), start=3):
         for c, v in enumerate(row):
             if blank_column_after is not None and r > blank_column_after and c == 0:
                 continue  # the leftmost column is empty further down: those pieces start a column later
@@ -172,23 +173,92 @@ def test_stopping_early_stops_the_parsing_thread(tmp_path, small_pieces, monkeyp
 
 
 def test_the_pieces_share_a_few_workbooks_and_leave_no_file_behind(tmp_path, small_pieces, monkeypatch):
-    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=False)
+    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=False, rows=600)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     monkeypatch.setattr(xlsx_pieces.tempfile, "tempdir", str(tmp))
     books = []
     real = xlsx_pieces._Sheet.write_workbook
 
-    def write_workbook(self, bodies, stopping):
-        book = real(self, bodies, stopping)
+    def write_workbook(self, bodies, stopping, **kw):
+        book = real(self, bodies, stopping, **kw)
         if book is not None:
             books.append(len(book[1]))
         return book
 
     monkeypatch.setattr(xlsx_pieces._Sheet, "write_workbook", write_workbook)
     assert _same(_whole(path), list(xlsx_pieces.open_rows(path)))
-    assert books[:2] == [1, 4] and len(books) == 3 and sum(books) == len(small_pieces)  # shared strings read 3 times
+    assert books[:3] == [1, 1, 4] and 1 <= books[3] <= 16 and len(books) == 4  # the whole table read twice
+    assert sum(books) == len(small_pieces)
     assert not list(tmp.iterdir())
+
+
+def _strings_of_each_workbook(monkeypatch) -> list[int]:
+    """The number of shared strings each workbook of pieces holds, as they are written."""
+    counts = []
+    real = xlsx_pieces._Sheet.write_workbook
+
+    def write_workbook(self, bodies, stopping, **kw):
+        book = real(self, bodies, stopping, **kw)
+        if book is not None:
+            with zipfile.ZipFile(book[0]) as z:
+                counts.append(z.read("xl/sharedStrings.xml").count(b"<si>"))
+        return book
+
+    monkeypatch.setattr(xlsx_pieces._Sheet, "write_workbook", write_workbook)
+    return counts
+
+
+def test_the_first_workbook_holds_only_the_strings_its_rows_use(tmp_path, small_pieces, monkeypatch):
+    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=False, rows=3000)  # the first piece: its first 64 kB
+    counts = _strings_of_each_workbook(monkeypatch)
+    with zipfile.ZipFile(path) as z:
+        everything = z.read("xl/sharedStrings.xml").count(b"<si>")
+    assert _same(_whole(path), list(xlsx_pieces.open_rows(path)))
+    assert 0 < counts[0] < counts[1] < everything / 2  # the two workbooks of one piece each
+    assert counts[2:] == [everything] * (len(counts) - 2)
+
+
+def _reorder_strings(path: Path, order) -> Path:
+    """path with its shared strings stored in another order (order(n) -> new position of each)."""
+    import re
+
+    out = path.with_name("reordered-" + path.name)
+    with zipfile.ZipFile(path) as src:
+        table = src.read("xl/sharedStrings.xml")
+        head, body = table.split(b"<si>", 1)
+        items = [b"<si>" + x for x in (b"<si>" + body).split(b"<si>")[1:]]
+        items[-1] = items[-1].removesuffix(b"</sst>")
+        moved = order(len(items))
+        placed = [b""] * len(items)
+        for old, new in enumerate(moved):
+            placed[new] = items[old]
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                data = src.read(info.filename)
+                if info.filename == "xl/sharedStrings.xml":
+                    data = head + b"".join(placed) + b"</sst>"
+                elif info.filename == "xl/worksheets/sheet1.xml":
+                    data = re.sub(rb'( t="s"[^>]*><v>)(\d+)<', lambda m: m[1] + str(moved[int(m[2])]).encode() + b"<", data)
+                dst.writestr(info.filename, data)
+    return out
+
+
+def test_strings_stored_in_another_order_are_all_kept_where_rows_need_them(tmp_path, small_pieces, monkeypatch):
+    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=False)
+    reversed_ = _reorder_strings(path, lambda n: [n - 1 - i for i in range(n)])
+    assert _same(_whole(path), _whole(reversed_))
+    counts = _strings_of_each_workbook(monkeypatch)
+    assert _same(_whole(reversed_), list(xlsx_pieces.open_rows(reversed_)))
+    assert counts[0] == counts[-1]  # the first rows use the last strings: the whole table is kept
+
+
+def test_a_shared_string_cell_written_otherwise_keeps_the_whole_table(tmp_path, small_pieces, monkeypatch):
+    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=False)
+    spaced = _rewrite_sheet(path, lambda xml: xml.replace(b' t="s"><v>', b' t="s"><!-- --><v>', 3))
+    counts = _strings_of_each_workbook(monkeypatch)
+    assert _same(_whole(spaced), list(xlsx_pieces.open_rows(spaced)))
+    assert counts[0] == counts[-1]
 
 
 def test_an_import_read_in_pieces_keeps_every_row_and_its_number(tmp_path, small_pieces):

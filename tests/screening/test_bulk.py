@@ -71,3 +71,21 @@ def test_loader_keeps_text_that_copy_would_take_for_its_own_syntax(district):
     assert rows[0].extra == {"matter": '引号"与\\反斜杠'} and rows[1].extra is None
     assert [r.programme for r in rows] == [None, "低保"] * 3
     assert rows[1].amount is None and rows[0].amount == Decimal("12000.50")
+
+
+def test_analyze_after_a_load_gives_the_planner_statistics_and_leaves_the_setting_alone(district):
+    unit = district["units"]["金湖社区"]
+    table = SourceRecord.__table__
+    from sqlalchemy import text
+
+    bulk.insert_columns(db.session, table, _columns(unit.tenant_id, unit, 0, 2000), json_text=("extra",))
+    postgresql = db.engine.dialect.name == "postgresql"
+    before = db.session.execute(text("SHOW default_statistics_target")).scalar() if postgresql else None
+    bulk.analyze(db.session, table, ("kind", "id_number", "amount"))  # nothing to do on SQLite
+    if not postgresql:
+        return
+    stats = dict(db.session.execute(text("SELECT attname, n_distinct FROM pg_stats WHERE tablename = :t"),
+                                    {"t": table.name}).all())
+    assert set(stats) == {"kind", "id_number", "amount"}
+    assert stats["id_number"] == -1 and stats["kind"] == 1  # every ID number differs; one kind
+    assert db.session.execute(text("SHOW default_statistics_target")).scalar() == before

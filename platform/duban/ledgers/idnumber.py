@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from itertools import repeat
-from operator import itemgetter, mod, mul
+from operator import itemgetter, mod
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # the standard's; check_char uses 2^k mod 11
 CHECK_CHARS = "10X98765432"  # index: the weighted sum mod 11 (ISO 7064 MOD 11-2)
@@ -75,25 +75,43 @@ def check(raw: str) -> tuple[str | None, str | None]:
     return (None, why) if why else (value, None)
 
 
-_HEAD, _BIRTH, _LAST, _FIRST = itemgetter(slice(0, 17)), itemgetter(slice(6, 14)), itemgetter(17), itemgetter(0)
+_BIRTH, _LAST, _FIRST = itemgetter(slice(6, 14)), itemgetter(17), itemgetter(0)
+# int(cell, 35) % 11 of a valid ID number by its last character: read in base 35 (35 ≡ 2 mod 11, as
+# 13 is in check_char), the 18 characters give the standard's weighted sum with the check character
+# weighted 1, which is 1 mod 11 for a valid number; "X" is worth 33 there instead of 10, 23 more.
+_RESIDUE = {**dict.fromkeys("0123456789", 1), "X": 2}
 
 
-def all_valid_as_typed(column: list) -> bool:
+def all_valid_as_typed(column: list, known: set | None = None) -> bool:
     """Whether every cell of column is a valid ID number exactly as typed (text, 17 digits and a
     digit or X): then check() would return each cell unchanged. A whole column is decided at once,
-    each step over all of its cells in C; any other column is left to check(), cell by cell."""
-    if not column or set(map(type, column)) != {str} or set(map(len, column)) != {18}:
+    each step over all of its cells in C; any other column is left to check(), cell by cell.
+
+    known: numbers already found valid (another ID column of the same rows: the head of household
+    is nearly always one of the members). When it is given, a column checked in full is put into it
+    for the next one."""
+    if not column or set(map(type, column)) != {str}:
         return False
-    heads = list(map(_HEAD, column))
-    joined = "".join(heads)
-    if not (joined.isascii() and joined.isdigit()):
+    if known is not None:
+        unseen = set(column).difference(known)
+        if len(unseen) * 2 < len(column):
+            return not unseen or all_valid_as_typed(list(unseen))
+    if set(map(len, column)) != {18}:
         return False
-    unseen = set(map(_BIRTH, column)) - _GOOD_BIRTHS
-    if unseen and not all(map(_valid_birth, unseen)):
+    joined, lasts = "".join(column), list(map(_LAST, column))
+    x = lasts.count("X")
+    if not (joined.isascii() and (joined.replace("X", "") if x else joined).isdigit() and joined.count("X") == x):
         return False
-    sums = map(int, heads, repeat(13))  # see check_char
-    checks = map(CHECK_CHARS.__getitem__, map(mod, map(mul, sums, repeat(2)), repeat(11)))
-    return list(checks) == list(map(_LAST, column))
+    unseen_births = set(map(_BIRTH, column)) - _GOOD_BIRTHS
+    if unseen_births and not all(map(_valid_birth, unseen_births)):
+        return False
+    residues = list(map(mod, map(int, column, repeat(35)), repeat(11)))
+    if not (residues.count(1) == len(residues) if not x else residues == list(map(_RESIDUE.__getitem__, lasts))):
+        return False
+    if known is not None:
+        known.clear()
+        known.update(column)
+    return True
 
 
 def is_valid(id_number: str) -> bool:

@@ -133,10 +133,11 @@ CACHE_LIMIT = 100_000  # distinct cells remembered per column
 _value, _error = itemgetter(0), itemgetter(1)
 
 
-def column_converter(f: Field):
+def column_converter(f: Field, valid_ids: set | None = None):
     """Return a function converting a column (a list of cells) into (values, problems): the
     converted value of each cell (None when blank or invalid), and why each cell is invalid (None
-    when it is valid) — or problems None when every cell is valid.
+    when it is valid) — or problems None when every cell is valid. valid_ids, shared by the ID
+    number columns of one file, holds the last column of them found valid as typed.
 
     A column repeats itself (a village, a programme, a date, the head of household's ID number on
     every member's row), so each distinct cell is converted once. Numbers equal to 0 or 1 are not
@@ -173,7 +174,7 @@ def column_converter(f: Field):
             values = _plain_text(column, f)
             if values is not None:
                 return values, None
-        elif ids and idnumber.all_valid_as_typed(column):
+        elif ids and idnumber.all_valid_as_typed(column, valid_ids):
             return list(column), None
         elif phones and idnumber.mobiles_as_typed(column) and (all(column) or not f.required):
             return [c or None for c in column], None
@@ -252,7 +253,8 @@ def validate_chunks(table: Table, fields: Iterable[Field], mapping: dict[str, st
     """Convert the table's non-empty rows through the mapped fields' converters, a run of at most
     size rows at a time."""
     index = {h: i for i, h in reversed(list(enumerate(table.headers)))}
-    plan = [(f.key, index[mapping[f.key]], column_converter(f)) for f in fields if f.key in mapping]
+    valid_ids: set = set()
+    plan = [(f.key, index[mapping[f.key]], column_converter(f, valid_ids)) for f in fields if f.key in mapping]
     width, mapped = len(table.headers), [i for _, i, _ in plan]
     while run := list(islice(table.rows, size)):
         batch = _data_rows(run, width, mapped)

@@ -6,13 +6,19 @@ rows) and it parses without holding the GIL. So the sheet's XML is cut into piec
 parses them one after another in a thread, while the import converts and writes the rows of the
 piece before on the other core.
 
-The pieces are stored as sheets of a few workbooks of growing size (one piece, then GROWTH times
-as many each time, written to temporary files): each workbook is a copy of the file's own parts
-(styles, shared strings) with the pieces added as extra sheets. Opening a workbook parses its
-shared strings — for a file saved by Excel or WPS that is every text it holds, about a sixth of
-the sheet's parsing — so a few workbooks of many sheets cost little more than one whole read,
-where a workbook per piece would parse the shared strings once for every piece. One thread writes
-the next workbook while another parses the sheets of the current one.
+The pieces are stored as sheets of a few workbooks of growing size (one piece, one piece again,
+then GROWTH times as many each time, written to temporary files): each workbook is a copy of the
+file's own parts (styles, shared strings) with the pieces added as extra sheets. Opening a
+workbook parses its shared strings — for a file saved by Excel or WPS that is every text it holds,
+about a sixth of the sheet's parsing — so a few workbooks of many sheets cost little more than one
+whole read, where a workbook per piece would parse the shared strings once for every piece. One
+thread writes the next workbook while another parses the sheets of the current one.
+
+The caller waits for the first two workbooks: each holds a single piece and only the shared
+strings that piece uses, when they come first in the table (Excel and WPS number them in order of
+first use). So they open in a few milliseconds where the whole table takes tens of them, and the
+caller, done with the small first piece, waits for the second for a few tens of milliseconds, not
+the 140 ms that writing, opening and parsing the next four pieces took.
 
 Cuts are made in the XML text just before a <row> element. Inside <sheetData> nothing else starts
 with "<row" ("<" cannot occur in text or attribute values), and a cut is made only before a row
@@ -41,7 +47,7 @@ from .xlsx_head import first_visible_sheet
 MIN_SHEET_BYTES = 16 << 20  # a sheet whose XML is smaller is read whole (~25k rows of 13 columns)
 FIRST_PIECE_BYTES = 1 << 20  # the first piece is small, so that the caller starts early
 PIECE_BYTES = 4 << 20  # each later piece (~6k rows of 13 columns): the last one is the caller's tail alone
-GROWTH = 4  # each workbook holds this many times the pieces of the one before: 1, 4, 16, …
+GROWTH = 4  # from the third on, each workbook holds this many times the pieces of the one before: 1, 1, 4, 16, …
 _BLOCK = 1 << 20
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
@@ -51,6 +57,9 @@ _RELS_END = re.compile(rb"</(\w+:)?Relationships>")
 _REL_PREFIX = re.compile(rb'xmlns:(\w+)="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
 _WORKSHEET = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 WORKBOOK, WORKBOOK_RELS = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
+SHARED_STRINGS = "xl/sharedStrings.xml"
+_SST_ROOT = re.compile(rb"<(\w+:)?sst\b[^>]*>")
+_SHARED_CELL = re.compile(rb'\st="s"[^>]*>\s*<(?:\w+:)?v>\s*(\d+)\s*<')  # a cell's index into the table
 
 
 def _workbook_part(name: str) -> bool:
@@ -74,13 +83,16 @@ class _Sheet:
         self.prefix = _DIMENSION.sub(b"", head[:match.start()]) + match.group(0)
         self.closing = self.close_tag + b"</" + ns + b"worksheet>"
         self.rest = head[match.end():]
-        self.parts = {i.filename: z.read(i.filename) for i in z.infolist()
-                      if i.filename != part and _workbook_part(i.filename)}
+        # The shared strings are read in the writing thread (strings, first_strings), the rest now.
+        self.parts = {i.filename: z.read(i.filename) if i.filename != SHARED_STRINGS else None
+                      for i in z.infolist() if i.filename != part and _workbook_part(i.filename)}
+        self._strings: bytes | None = None
         book, rels = self.parts.get(WORKBOOK, b""), self.parts.get(WORKBOOK_RELS, b"")
         self.sheets_end, self.rels_end = _SHEETS_END.search(book), _RELS_END.search(rels)
         self.rel_prefix = _REL_PREFIX.search(book)
         if self.sheets_end is None or self.rels_end is None or self.rel_prefix is None:
             raise ValueError("a workbook laid out otherwise")  # read whole
+        self.cut_strings = SHARED_STRINGS in self.parts and b'"sharedStrings.xml"' in rels
 
     def bodies(self) -> Iterator[bytes]:
         """Runs of whole <row> elements, the first about FIRST_PIECE_BYTES, then PIECE_BYTES each."""
@@ -121,12 +133,15 @@ class _Sheet:
                 return at
             end = at
 
-    def write_workbook(self, bodies: Iterator[bytes], stopping: threading.Event) -> tuple[str, list[str]] | None:
+    def write_workbook(self, bodies: Iterator[bytes], stopping: threading.Event, *,
+                       few_strings: bool = False) -> tuple[str, list[str]] | None:
         """Write a temporary xlsx holding the workbook's parts and the given runs of rows, each as a
         sheet of its own (the first in the sheet's own place); (its path, the sheets' names), or
-        None when bodies gives nothing."""
+        None when bodies gives nothing. With few_strings, the shared-strings table is cut after
+        the last string the rows use (first_strings)."""
         fd, path = tempfile.mkstemp(prefix="duban-pieces-", suffix=".xlsx")
         names: list[str] = []
+        written = []
         try:
             with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as out:
                 folder = posixpath.dirname(self.part)
@@ -137,11 +152,15 @@ class _Sheet:
                     out.writestr(self.part if not i else f"{folder}/duban-piece-{i}.xml",
                                  b"".join((self.prefix, body, self.closing)))
                     names.append(self.name if not i else _piece_name(i))
+                    if few_strings:
+                        written.append(body)
                 for name, data in self.parts.items():
                     if name == WORKBOOK:
                         data = self._listing_sheets(data, len(names))
                     elif name == WORKBOOK_RELS:
                         data = self._relating_sheets(data, len(names))
+                    elif name == SHARED_STRINGS:
+                        data = self.first_strings(written) if few_strings else self.strings()
                     out.writestr(name, data)
         except BaseException:
             os.unlink(path)
@@ -150,6 +169,44 @@ class _Sheet:
             os.unlink(path)
             return None
         return path, names
+
+    def strings(self) -> bytes:
+        """The whole shared-strings table (read once)."""
+        if self._strings is None:
+            self._strings = self.z.read(SHARED_STRINGS)
+        return self._strings
+
+    def first_strings(self, bodies: list[bytes]) -> bytes:
+        """The shared-strings table up to the last string the rows of bodies use, read only that
+        far; whole when that is most of it or when some cell's index cannot be read."""
+        used = [m for body in bodies for m in _SHARED_CELL.findall(body)]
+        if not self.cut_strings or len(used) != sum(body.count(b' t="s"') for body in bodies):
+            return self.strings()  # a shared-string cell written otherwise: keep every string
+        needed = max(map(int, used), default=-1) + 1
+        size = self.z.getinfo(SHARED_STRINGS).file_size
+        with self.z.open(SHARED_STRINGS) as stream:
+            table = bytearray(stream.read(1 << 16))
+            root = _SST_ROOT.search(table)
+            if root is None or root.group(0).endswith(b"/>"):
+                return self.strings()
+            ns = root.group(1) or b""
+            item = re.compile(rb"<" + re.escape(ns) + rb"si[\s/>]")
+            at, found = root.end(), 0
+            while True:
+                for m in item.finditer(table, at):
+                    found += 1
+                    if found > needed:
+                        if m.start() > size // 2:
+                            break
+                        return bytes(table[:m.start()]) + b"</" + ns + b"sst>"
+                    at = m.end()
+                else:
+                    block = stream.read(1 << 16) if len(table) <= size // 2 else b""
+                    if block:
+                        table += block
+                        continue
+                break
+        return self.strings()  # it uses most of them
 
     def _listing_sheets(self, book: bytes, count: int) -> bytes:
         at, ns, r = self.sheets_end.start(), self.sheets_end.group(1) or b"", self.rel_prefix.group(1)
@@ -231,7 +288,7 @@ class _Stage(threading.Thread):
 
 
 class _Writer(_Stage):
-    """Cuts the sheet into pieces and writes them into workbooks of GROWTH times more each time."""
+    """Cuts the sheet into pieces and writes them into workbooks of 1, 1, GROWTH, GROWTH² … pieces."""
 
     def __init__(self, sheet: _Sheet, stopping: threading.Event):
         super().__init__("duban-xlsx-pieces-writer", stopping)
@@ -239,13 +296,14 @@ class _Writer(_Stage):
 
     def work(self) -> None:
         try:
-            bodies, count = self.sheet.bodies(), 1
+            bodies, count, written = self.sheet.bodies(), 1, 0
             while not self.stopping.is_set():
-                book = self.sheet.write_workbook(islice(bodies, count), self.stopping)
+                book = self.sheet.write_workbook(islice(bodies, count), self.stopping, few_strings=count == 1)
                 if book is None:
                     break
                 self.put(("book", book))
-                count *= GROWTH
+                written += 1
+                count = 1 if written < 2 else count * GROWTH
             self.put(("done", None))
         finally:
             self.sheet.stream.close()
