@@ -89,3 +89,24 @@ def test_analyze_after_a_load_gives_the_planner_statistics_and_leaves_the_settin
     assert set(stats) == {"kind", "id_number", "amount"}
     assert stats["id_number"] == -1 and stats["kind"] == 1  # every ID number differs; one kind
     assert db.session.execute(text("SHOW default_statistics_target")).scalar() == before
+
+
+def test_a_column_given_as_one_value_lands_in_every_row(district):
+    """Columns the same in every row may be given as that value: ints, text, NULL, amounts, dates,
+    JSON text; the next add may give the same column as a list again."""
+    unit = district["units"]["金湖社区"]
+    same = {"kind": "medical", "batch_id": 7, "programme": "低保", "grade": None,
+            "amount": Decimal("42000.00"), "on_date": date(2021, 3, 5), "extra": '{"matter": "同\\t一"}',
+            "retired_batch_id": None, "row_hash": "h", "name": "王'五"}
+    with bulk.Loader(db.session, SourceRecord.__table__, json_text=("extra",)) as loader:
+        assert loader.add({**_columns(unit.tenant_id, unit, 0, 3, **same), "tenant_id": unit.tenant_id}) == 3
+        assert loader.add(_columns(unit.tenant_id, unit, 3, 2)) == 2  # lists again
+        assert loader.add({**_columns(unit.tenant_id, unit, 5, 0), **same}) == 0  # no rows
+    db.session.commit()
+    rows = {r.natural_key: r for r in db.session.scalars(select(SourceRecord))}
+    assert len(rows) == 5
+    for k in ("k0", "k1", "k2"):
+        r = rows[k]
+        assert (r.kind, r.batch_id, r.programme, r.grade, r.amount, r.on_date, r.extra, r.name) == (
+            "medical", 7, "低保", None, Decimal("42000.00"), date(2021, 3, 5), {"matter": "同\t一"}, "王'五")
+    assert rows["k3"].amount == Decimal("12000.50") and rows["k4"].amount is None and rows["k3"].batch_id == 1

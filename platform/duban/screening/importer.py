@@ -41,6 +41,7 @@ from .sources import COLUMNS, LOCATORS, SourceKind, kind as source_kind
 
 CHUNK = 5000
 _hexdigest = methodcaller("hexdigest")
+_first, _second = itemgetter(0), itemgetter(1)
 # Record columns a source's own fields land in (besides name and ID number; the rest go to extra).
 RECORD_COLUMNS = tuple(c for c in COLUMNS if c not in ("name", "id_number"))
 # What a row's hash covers: everything stored about the person except which batch wrote it, less
@@ -217,26 +218,29 @@ class _Upsert:
         m = n - len(errors)
         if not m:
             return
-        none = [None] * m
         located = keep(located)
-        cols = {"tenant_id": [self.batch.tenant_id] * m, "kind": [self.kind.key] * m, "natural_key": keep(keys),
+        # A column every row has the same value in is given as that value (bulk.Loader).
+        cols = {"tenant_id": self.batch.tenant_id, "kind": self.kind.key, "natural_key": keep(keys),
                 "id_number": keep(v["id_number"]), "name": keep(v["name"]),
-                "org_unit_id": [x[0] for x in located], "unit_path": [x[1] for x in located]}
+                "org_unit_id": list(map(_first, located)), "unit_path": list(map(_second, located))}
         for column in RECORD_COLUMNS:
-            cols[column] = keep(v[self.direct[column]]) if self.direct.get(column) in v else none
+            cols[column] = keep(v[self.direct[column]]) if self.direct.get(column) in v else None
         cols["extra"] = self._extra(chunk, keep)
-        cols["row_hash"] = self._hashes(cols)
-        cols["batch_id"] = [self.batch.id] * m
-        cols["retired_batch_id"] = none
+        cols["row_hash"] = self._hashes(cols, m)
+        cols["batch_id"] = self.batch.id
+        cols["retired_batch_id"] = None
         self._write(cols, m)
 
-    def _hashes(self, cols: dict[str, list]) -> list[str]:
+    def _hashes(self, cols: dict[str, list | object], m: int) -> list[str]:
         """Each row's hash over its hashed columns: text columns as they are, the others by repr,
         each distinct value turned into text once."""
         parts = []
         for c in self.hashed:
             column = cols[c]
-            if c in TEXT_HASHED:
+            if column.__class__ is not list:  # the same in every row
+                text = ("\x00" if column is None else column) if c in TEXT_HASHED else repr(column)
+                parts.append(repeat(text, m))
+            elif c in TEXT_HASHED:
                 if None not in column:
                     parts.append(column)
                 elif column.count(None) == len(column):
@@ -259,13 +263,14 @@ class _Upsert:
                 elif old[1] == h and old[2] is None:
                     self.unchanged += 1
                 else:
-                    row = {c: col[pos] for c, col in cols.items() if c not in ("tenant_id", "kind", "natural_key")}
+                    row = {c: col[pos] if col.__class__ is list else col for c, col in cols.items()
+                           if c not in ("tenant_id", "kind", "natural_key")}
                     row["extra"] = json.loads(row["extra"]) if row["extra"] else None
                     self.updates.append({"_id": old[0], **row})
             if len(self.updates) >= CHUNK:
                 self.flush_updates()
             if len(inserts) < m:
-                cols = {c: [col[pos] for pos in inserts] for c, col in cols.items()}
+                cols = {c: [col[pos] for pos in inserts] if col.__class__ is list else col for c, col in cols.items()}
         self.added += self.loader.add(cols)
 
     def flush_updates(self) -> None:
