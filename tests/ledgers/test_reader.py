@@ -105,6 +105,22 @@ def test_columns_convert_as_cells_do():
     assert column_converter(fields[0])([True])[1] == ["“人数”应填写整数"]  # True is not the 1 seen before
 
 
+def test_a_column_of_few_distinct_cells_converts_as_cell_by_cell():
+    fields = [Field("n", "人数", "int"), Field("a", "金额", "decimal"), Field("d", "日期", "date"),
+              Field("c", "类别", "choice", choices=("低保", "特困")), Field("r", "必填人数", "int", required=True)]
+    columns = [[2, 2.0, " 2 ", 3, 1.0, 1, 0, None, ""] * 4,  # numbers equal to 1 and 0, no booleans
+               [2, 1, 2, True, 2, 1.0, 2, 0, False, 2] * 2,  # booleans among them: True is not 1
+               ["2021-03-05", "2021/3/5", 20210305, "低保"] * 3, ["低保", "特困", "低保", "特困 ", "低保"],
+               ["低保", "特困", "低保", "其他"] * 2, [1080.0, "1,080元", 1080.0, "x", 1080.0, 1080.0]]
+
+    for f in fields:
+        one = converter(f)
+        convert = column_converter(f)
+        for cells in columns + columns:  # the second time from what was remembered
+            values, problems = convert(cells)
+            assert list(zip(values, problems or [None] * len(values))) == [one(c) for c in cells], (f.key, cells)
+
+
 def test_a_column_of_text_converts_at_once_as_cell_by_cell():
     optional, required = Field("r", "关系", max_length=4), Field("n", "姓名", required=True, max_length=4)
     columns = [[" 本人", "配偶 ", "子女"], ["本人", "", " "], ["本人", None], ["本人", 3.0], ["本人", "五个字太长"]]

@@ -92,7 +92,7 @@ def all_valid_as_typed(column: list, known: set | None = None) -> bool:
     for the next one."""
     if not column or set(map(type, column)) != {str}:
         return False
-    if known is not None:
+    if known and column[0] in known:
         unseen = set(column).difference(known)
         if len(unseen) * 2 < len(column):
             return not unseen or all_valid_as_typed(list(unseen))

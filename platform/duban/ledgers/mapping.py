@@ -178,9 +178,28 @@ def column_converter(f: Field, valid_ids: set | None = None):
             return list(column), None
         elif phones and idnumber.mobiles_as_typed(column) and (all(column) or not f.required):
             return [c or None for c in column], None
+        elif limit[0] and column:
+            values = few_valid(column)
+            if values is not None:
+                return values, None
         results = cells(column)
         problems = list(map(_error, results))
         return list(map(_value, results)), (problems if any(problems) else None)
+
+    def few_valid(column) -> list | None:
+        """The converted column when at most half its cells differ and each distinct cell is valid
+        (converted once and remembered); None otherwise, or when a boolean is among its cells (in
+        a set, True and False stand for 1 and 0 too)."""
+        distinct = set(column)
+        if len(distinct) * 2 > len(column) or ((0 in distinct or 1 in distinct) and bool in set(map(type, column))):
+            return None
+        found = {}
+        for raw in distinct:
+            value, error = get(raw) or miss(raw)
+            if error is not None:
+                return None
+            found[raw] = value
+        return list(map(found.__getitem__, column))
 
     return run
 
