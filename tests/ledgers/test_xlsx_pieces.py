@@ -173,7 +173,7 @@ def test_stopping_early_stops_the_parsing_thread(tmp_path, small_pieces, monkeyp
 
 
 def test_the_pieces_share_a_few_workbooks_and_leave_no_file_behind(tmp_path, small_pieces, monkeypatch):
-    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=False, rows=600)
+    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=False, rows=1000)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     monkeypatch.setattr(xlsx_pieces.tempfile, "tempdir", str(tmp))
@@ -188,8 +188,11 @@ def test_the_pieces_share_a_few_workbooks_and_leave_no_file_behind(tmp_path, sma
 
     monkeypatch.setattr(xlsx_pieces._Sheet, "write_workbook", write_workbook)
     assert _same(_whole(path), list(xlsx_pieces.open_rows(path)))
-    assert books[:3] == [1, 1, 4] and 1 <= books[3] <= 16 and len(books) == 4  # the whole table read twice
-    assert sum(books) == len(small_pieces)
+    # One piece a workbook while the pieces grow (up to 7,000 bytes), then GROWTH, GROWTH² … pieces
+    g = xlsx_pieces.GROWTH
+    ones = books.index(g)
+    assert ones >= 3 and books[:ones] == [1] * ones and books[ones:-1] == [g, g * g, g ** 3][:len(books) - ones - 1]
+    assert sum(books) == len(small_pieces) and books[-1] <= g ** (len(books) - ones)
     assert not list(tmp.iterdir())
 
 
@@ -215,8 +218,8 @@ def test_the_first_workbook_holds_only_the_strings_its_rows_use(tmp_path, small_
     with zipfile.ZipFile(path) as z:
         everything = z.read("xl/sharedStrings.xml").count(b"<si>")
     assert _same(_whole(path), list(xlsx_pieces.open_rows(path)))
-    assert 0 < counts[0] < counts[1] < everything / 2  # the two workbooks of one piece each
-    assert counts[2:] == [everything] * (len(counts) - 2)
+    assert 0 < counts[0] < counts[1] < everything / 2  # the workbooks of one growing piece each
+    assert everything in counts and counts[counts.index(everything):] == [everything] * (len(counts) - counts.index(everything))
 
 
 def _reorder_strings(path: Path, order) -> Path:
@@ -251,6 +254,25 @@ def test_strings_stored_in_another_order_are_all_kept_where_rows_need_them(tmp_p
     counts = _strings_of_each_workbook(monkeypatch)
     assert _same(_whole(reversed_), list(xlsx_pieces.open_rows(reversed_)))
     assert counts[0] == counts[-1]  # the first rows use the last strings: the whole table is kept
+
+
+def test_strings_used_early_but_stored_last_are_found_in_the_whole_table(tmp_path, small_pieces, monkeypatch):
+    # The title and the headers' strings at the end of the table: the first piece's last rows use
+    # low numbers, so its table is cut short, and calamine finds the headers' strings missing.
+    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=False, rows=3000)
+    moved = _reorder_strings(path, lambda n: [(i - 10) % n for i in range(n)])
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(xlsx_pieces.tempfile, "tempdir", str(tmp))
+    monkeypatch.setattr(xlsx_pieces, "TAIL_BYTES", 2000)  # the small first piece's last rows only
+    counts = _strings_of_each_workbook(monkeypatch)
+    reopened = []
+    real = xlsx_pieces._Loader.with_all_strings
+    monkeypatch.setattr(xlsx_pieces._Loader, "with_all_strings", lambda self, p: reopened.append(p) or real(self, p))
+    assert _same(_whole(moved), list(xlsx_pieces.open_rows(moved)))
+    assert counts[0] < counts[-1] and len(reopened) == 1  # the first workbook, opened again with every string
+    assert counts[-2:] == [max(counts)] * 2  # the writer no longer cuts (one it wrote before may be cut)
+    assert not list(tmp.iterdir())
 
 
 def test_a_shared_string_cell_written_otherwise_keeps_the_whole_table(tmp_path, small_pieces, monkeypatch):

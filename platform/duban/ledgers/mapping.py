@@ -6,7 +6,7 @@ targets as :class:`~duban.ledgers.cells.Field` lists.
 from __future__ import annotations
 
 from dataclasses import dataclass, field as dc_field
-from itertools import compress, islice
+from itertools import compress
 from operator import itemgetter
 from typing import Iterable, Iterator
 
@@ -269,13 +269,14 @@ _number, _cells = itemgetter(0), itemgetter(1)
 
 def validate_chunks(table: Table, fields: Iterable[Field], mapping: dict[str, str],
                     size: int = CHUNK_ROWS) -> Iterator[Chunk]:
-    """Convert the table's non-empty rows through the mapped fields' converters, a run of at most
-    size rows at a time."""
+    """Convert the table's non-empty rows through the mapped fields' converters, at most size
+    rows at a time: each run the table hands over (a piece of a big sheet, as soon as it is
+    parsed) is cut into chunks of size rows and what is left."""
     index = {h: i for i, h in reversed(list(enumerate(table.headers)))}
     valid_ids: set = set()
     plan = [(f.key, index[mapping[f.key]], column_converter(f, valid_ids)) for f in fields if f.key in mapping]
     width, mapped = len(table.headers), [i for _, i, _ in plan]
-    while run := list(islice(table.rows, size)):
+    for run in _cut(table.runs, size):
         batch = _data_rows(run, width, mapped)
         if not batch:
             continue
@@ -289,6 +290,14 @@ def validate_chunks(table: Table, fields: Iterable[Field], mapping: dict[str, st
                 for pos in compress(range(len(problems)), problems):
                     errors.setdefault(pos, []).append(problems[pos])
         yield Chunk(numbers, columns, values, errors)
+
+
+def _cut(runs, size: int) -> Iterator[list]:
+    for run in runs:
+        if len(run) <= size:
+            yield run
+        else:
+            yield from (run[start:start + size] for start in range(0, len(run), size))
 
 
 def validate_rows(table: Table, fields: Iterable[Field], mapping: dict[str, str]) -> Iterator[Row]:

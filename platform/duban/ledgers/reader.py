@@ -10,29 +10,37 @@ import codecs
 import csv
 import zipfile
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Iterator
 
 from ..errors import ValidationError
 from .xlsx_head import head_rows
-from .xlsx_pieces import open_rows
+from .xlsx_pieces import open_runs
 
 DEFAULT_MAX_UNZIPPED = 400 * 1024 * 1024  # 100k rows × 13 columns expand to ~60-70 MB
 HEADER_SCAN_ROWS = 12
+RUN_ROWS = 5000  # rows read one by one (csv, a small sheet) are handed on in runs of this many
+
+Runs = Iterator[list[tuple[int, list]]]
 
 
 @dataclass
 class Table:
-    """A file's header row and an iterator over the rows after it, numbered as Excel shows them."""
+    """A file's header row and the rows after it, numbered as Excel shows them, in runs: a big
+    sheet's as each piece is parsed (xlsx_pieces), others RUN_ROWS at a time."""
 
     kind: str  # "xlsx" | "csv"
     header_row: int
     headers: list[str]
-    rows: Iterator[tuple[int, list]]
+    runs: Runs
+    source: Runs | None = None  # what runs reads on from, closed with it
 
     def close(self) -> None:
         """Stop reading: a big sheet's parsing threads (xlsx_pieces) end with it."""
-        self.rows.close()
+        self.runs.close()
+        if self.source is not None:
+            self.source.close()
 
     def __enter__(self) -> Table:
         return self
@@ -67,10 +75,16 @@ def check_zip(path: Path, max_unzipped: int = DEFAULT_MAX_UNZIPPED) -> None:
         raise ValidationError("文件不是有效的Excel（xlsx）工作簿")
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list]]:
-    """(row number, cells) of the first visible sheet: a big sheet in pieces (xlsx_pieces), so that
-    the caller works on its first rows while the rest is parsed, a small one whole."""
-    pieces = open_rows(path)
+def _in_runs(rows: Iterator[tuple[int, list]]) -> Runs:
+    while run := list(islice(rows, RUN_ROWS)):
+        yield run
+
+
+def _xlsx_runs(path: Path) -> Runs:
+    """Runs of (row number, cells) of the first visible sheet: a big sheet's a piece at a time
+    (xlsx_pieces), so that the caller works on its first rows while the rest is parsed; a small
+    one read whole."""
+    pieces = open_runs(path)
     if pieces is not None:
         yield from pieces
         return
@@ -80,7 +94,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list]]:
         wb = CalamineWorkbook.from_path(str(path))
         visible = [m.name for m in wb.sheets_metadata if str(m.visible).endswith("Visible")] or wb.sheet_names
         sheet = wb.get_sheet_by_name(visible[0])
-        yield from enumerate(sheet.iter_rows(), start=1)
+        yield from _in_runs(enumerate(sheet.iter_rows(), start=1))
     except CalamineError as e:
         raise ValidationError(f"无法读取Excel文件：{e}") from None
 
@@ -148,21 +162,29 @@ def open_table(path: Path, score_header, *, max_unzipped: int = DEFAULT_MAX_UNZI
     kind = file_kind(path)
     if kind == "xlsx":
         check_zip(path, max_unzipped)
-        rows = _xlsx_rows(path)
+        runs = _xlsx_runs(path)
     else:
-        rows = enumerate(_csv_rows(path), start=1)
+        runs = _in_runs(enumerate(_csv_rows(path), start=1))
     scanned: list[tuple[int, list]] = []
-    for number, row in rows:
-        scanned.append((number, row))
-        if len(scanned) >= HEADER_SCAN_ROWS:
-            break
-    header_number, headers, skip = _header(scanned, score_header)
+    left: list[tuple[int, list]] = []  # the rest of the run the scan stopped in
+    try:
+        for run in runs:
+            wanted = HEADER_SCAN_ROWS - len(scanned)
+            scanned += run[:wanted]
+            left = run[wanted:]
+            if len(scanned) >= HEADER_SCAN_ROWS:
+                break
+        header_number, headers, skip = _header(scanned, score_header)
+    except BaseException:
+        runs.close()
+        raise
 
-    def rest() -> Iterator[tuple[int, list]]:
-        yield from scanned[skip:]
-        yield from rows
+    def rest() -> Runs:
+        if scanned[skip:] or left:
+            yield scanned[skip:] + left
+        yield from runs
 
-    return Table(kind=kind, header_row=header_number, headers=headers, rows=rest())
+    return Table(kind=kind, header_row=header_number, headers=headers, runs=rest(), source=runs)
 
 
 def peek_header(path: Path, score_header, *, max_unzipped: int = DEFAULT_MAX_UNZIPPED) -> tuple[int, list[str]]:

@@ -6,19 +6,19 @@ rows) and it parses without holding the GIL. So the sheet's XML is cut into piec
 parses them one after another in a thread, while the import converts and writes the rows of the
 piece before on the other core.
 
-The pieces are stored as sheets of a few workbooks of growing size (one piece, one piece again,
-then GROWTH times as many each time, written to temporary files): each workbook is a copy of the
-file's own parts (styles, shared strings) with the pieces added as extra sheets. Opening a
-workbook parses its shared strings — for a file saved by Excel or WPS that is every text it holds,
-about a sixth of the sheet's parsing — so a few workbooks of many sheets cost little more than one
-whole read, where a workbook per piece would parse the shared strings once for every piece. One
-thread writes the next workbook while another parses the sheets of the current one.
+The pieces grow: the first is FIRST_PIECE_BYTES (~600 rows), each next one twice as big up to
+PIECE_BYTES (~9k rows), so the caller starts within ~15 ms and then, while it works on a piece,
+the next one, twice as big, is parsed in about the same time. Each piece is handed over as a run
+of rows as soon as it is parsed (open_runs), and the import converts and writes it at once.
 
-The caller waits for the first two workbooks: each holds a single piece and only the shared
-strings that piece uses, when they come first in the table (Excel and WPS number them in order of
-first use). So they open in a few milliseconds where the whole table takes tens of them, and the
-caller, done with the small first piece, waits for the second for a few tens of milliseconds, not
-the 140 ms that writing, opening and parsing the next four pieces took.
+The pieces are stored as sheets of temporary workbooks, each a copy of the file's own parts
+(styles, shared strings) with the pieces added as extra sheets. Opening a workbook parses its
+shared strings — for a file saved by Excel or WPS that is every text it holds, tens of
+milliseconds — so the growing pieces get a workbook each holding only the start of the table they
+use (Excel and WPS number the strings in order of first use; first_strings), and the later pieces
+share a few workbooks of GROWTH times as many pieces each time, with the whole table, parsed
+twice for a 100k-row file. One thread writes the next workbook while another parses the sheets of
+the current one.
 
 Cuts are made in the XML text just before a <row> element. Inside <sheetData> nothing else starts
 with "<row" ("<" cannot occur in text or attribute values), and a cut is made only before a row
@@ -45,10 +45,10 @@ from ..errors import ValidationError
 from .xlsx_head import first_visible_sheet
 
 MIN_SHEET_BYTES = 16 << 20  # a sheet whose XML is smaller is read whole (~25k rows of 13 columns)
-FIRST_PIECE_BYTES = 1 << 20  # the first piece is small, so that the caller starts early
-PIECE_BYTES = 4 << 20  # each later piece (~6k rows of 13 columns): the last one is the caller's tail alone
-GROWTH = 4  # from the third on, each workbook holds this many times the pieces of the one before: 1, 1, 4, 16, …
-_BLOCK = 1 << 20
+FIRST_PIECE_BYTES = 256 << 10  # the first piece is small, so that the caller starts early; each next is twice as big
+PIECE_BYTES = 4 << 20  # … up to this (~6k rows of 13 columns): the last piece is the caller's tail alone
+GROWTH = 4  # after the growing pieces, each workbook holds this many times the pieces of the one before
+_BLOCK = 64 << 10  # the least read from the sheet at a time
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
 _NUMBERED = re.compile(rb'\sr="\d+"')  # a row tag that carries its number
@@ -59,7 +59,9 @@ _WORKSHEET = b"http://schemas.openxmlformats.org/officeDocument/2006/relationshi
 WORKBOOK, WORKBOOK_RELS = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
 SHARED_STRINGS = "xl/sharedStrings.xml"
 _SST_ROOT = re.compile(rb"<(\w+:)?sst\b[^>]*>")
-_SHARED_CELL = re.compile(rb'\st="s"[^>]*>\s*<(?:\w+:)?v>\s*(\d+)\s*<')  # a cell's index into the table
+_SHARED_CELL = re.compile(rb't="s"[^>]*>\s*<(?:\w+:)?v>\s*(\d+)\s*<')  # a cell's index into the table
+TAIL_BYTES = 64 << 10  # the end of a piece whose cells' shared strings decide where the table is cut
+_MISSING_STRING = "shared strings"  # in calamine's error for a cell whose string is not in the table
 
 
 def _workbook_part(name: str) -> bool:
@@ -87,33 +89,38 @@ class _Sheet:
         self.parts = {i.filename: z.read(i.filename) if i.filename != SHARED_STRINGS else None
                       for i in z.infolist() if i.filename != part and _workbook_part(i.filename)}
         self._strings: bytes | None = None
+        self._head: _StringsHead | None = None
         book, rels = self.parts.get(WORKBOOK, b""), self.parts.get(WORKBOOK_RELS, b"")
         self.sheets_end, self.rels_end = _SHEETS_END.search(book), _RELS_END.search(rels)
         self.rel_prefix = _REL_PREFIX.search(book)
         if self.sheets_end is None or self.rels_end is None or self.rel_prefix is None:
             raise ValueError("a workbook laid out otherwise")  # read whole
         self.cut_strings = SHARED_STRINGS in self.parts and b'"sharedStrings.xml"' in rels
+        self.target = FIRST_PIECE_BYTES  # the size of the piece bodies() gathers next
+        self.few_strings = SHARED_STRINGS not in self.parts  # whether the last workbook's strings were few
 
     def bodies(self) -> Iterator[bytes]:
-        """Runs of whole <row> elements, the first about FIRST_PIECE_BYTES, then PIECE_BYTES each."""
+        """Runs of whole <row> elements: the first about FIRST_PIECE_BYTES, each next one twice as
+        big up to PIECE_BYTES (self.target: the size of the one being gathered)."""
         pending = bytearray(self.rest)
-        target, searched = FIRST_PIECE_BYTES, 0
+        searched = 0
         while True:
             end = pending.find(self.close_tag, max(0, searched - len(self.close_tag)))
             if end >= 0:
                 yield bytes(memoryview(pending)[:end])
                 return
             searched = len(pending)
-            if len(pending) >= target:
+            if len(pending) >= self.target:
                 cut = self._cut(pending)
                 if cut > 0:
-                    yield bytes(memoryview(pending)[:cut])
+                    piece = bytes(memoryview(pending)[:cut])
                     del pending[:cut]
                     searched = len(pending)
-                    target = PIECE_BYTES
-            # Reads as big as a piece once the first is out: each read takes the GIL back a few
-            # times, and in a busy process each time can mean waiting for the other thread's slice.
-            block = self.stream.read(_BLOCK if target == FIRST_PIECE_BYTES else PIECE_BYTES)
+                    self.target = min(2 * self.target, PIECE_BYTES)
+                    yield piece
+            # Reads as big as what the piece lacks: each read takes the GIL back a few times, and
+            # in a busy process each time can mean waiting for the other thread's slice.
+            block = self.stream.read(max(self.target - len(pending), _BLOCK))
             if not block:
                 raise ValidationError("Excel文件不完整（工作表数据没有结尾），无法读取")
             pending += block
@@ -134,11 +141,12 @@ class _Sheet:
             end = at
 
     def write_workbook(self, bodies: Iterator[bytes], stopping: threading.Event, *,
-                       few_strings: bool = False) -> tuple[str, list[str]] | None:
+                       few_strings: bool = False) -> tuple[str, list[str], bool] | None:
         """Write a temporary xlsx holding the workbook's parts and the given runs of rows, each as a
-        sheet of its own (the first in the sheet's own place); (its path, the sheets' names), or
-        None when bodies gives nothing. With few_strings, the shared-strings table is cut after
-        the last string the rows use (first_strings)."""
+        sheet of its own (the first in the sheet's own place); (its path, the sheets' names,
+        whether its shared strings were cut short), or None when bodies gives nothing. With
+        few_strings, the shared-strings table is cut after the strings the rows seem to use
+        (first_strings)."""
         fd, path = tempfile.mkstemp(prefix="duban-pieces-", suffix=".xlsx")
         names: list[str] = []
         written = []
@@ -161,6 +169,7 @@ class _Sheet:
                         data = self._relating_sheets(data, len(names))
                     elif name == SHARED_STRINGS:
                         data = self.first_strings(written) if few_strings else self.strings()
+                        self.few_strings = data is not self._strings
                     out.writestr(name, data)
         except BaseException:
             os.unlink(path)
@@ -168,7 +177,7 @@ class _Sheet:
         if not names or stopping.is_set():
             os.unlink(path)
             return None
-        return path, names
+        return path, names, self.few_strings and SHARED_STRINGS in self.parts
 
     def strings(self) -> bytes:
         """The whole shared-strings table (read once)."""
@@ -177,36 +186,31 @@ class _Sheet:
         return self._strings
 
     def first_strings(self, bodies: list[bytes]) -> bytes:
-        """The shared-strings table up to the last string the rows of bodies use, read only that
-        far; whole when that is most of it or when some cell's index cannot be read."""
-        used = [m for body in bodies for m in _SHARED_CELL.findall(body)]
-        if not self.cut_strings or len(used) != sum(body.count(b' t="s"') for body in bodies):
-            return self.strings()  # a shared-string cell written otherwise: keep every string
-        needed = max(map(int, used), default=-1) + 1
-        size = self.z.getinfo(SHARED_STRINGS).file_size
-        with self.z.open(SHARED_STRINGS) as stream:
-            table = bytearray(stream.read(1 << 16))
-            root = _SST_ROOT.search(table)
-            if root is None or root.group(0).endswith(b"/>"):
-                return self.strings()
-            ns = root.group(1) or b""
-            item = re.compile(rb"<" + re.escape(ns) + rb"si[\s/>]")
-            at, found = root.end(), 0
-            while True:
-                for m in item.finditer(table, at):
-                    found += 1
-                    if found > needed:
-                        if m.start() > size // 2:
-                            break
-                        return bytes(table[:m.start()]) + b"</" + ns + b"sst>"
-                    at = m.end()
-                else:
-                    block = stream.read(1 << 16) if len(table) <= size // 2 else b""
-                    if block:
-                        table += block
-                        continue
-                break
-        return self.strings()  # it uses most of them
+        """The shared-strings table up to the last string the rows of bodies seem to use, read
+        only that far; whole when that is most of it.
+
+        Excel and WPS number the strings in order of first use, so the rows at the end of the
+        last body use the strings of highest number: their numbers decide where the table is cut
+        (looking at every cell took tens of milliseconds of the GIL a piece). Where a file's
+        strings come in another order, calamine finds a number beyond the cut table and the
+        loader opens that workbook again with the whole table (_Loader.with_all_strings)."""
+        tail = bodies[-1][-TAIL_BYTES:] if bodies else b""
+        used = _SHARED_CELL.findall(tail)
+        if not self.cut_strings or len(used) != tail.count(b't="s"') or (not used and b't="s"' in bodies[-1]):
+            return self.strings()  # no number read at the end, or a cell written otherwise: every string
+        if self._head is None:
+            self._head = _StringsHead(self.z)
+        table = self._head.upto(max(map(int, used), default=-1) + 1)
+        if table is None:
+            self._head.close()
+            return self.strings()  # it uses most of them
+        return table
+
+    def close(self) -> None:
+        if self._head is not None:
+            self._head.close()
+        self.stream.close()
+        self.z.close()
 
     def _listing_sheets(self, book: bytes, count: int) -> bytes:
         at, ns, r = self.sheets_end.start(), self.sheets_end.group(1) or b"", self.rel_prefix.group(1)
@@ -222,9 +226,67 @@ class _Sheet:
         return rels[:at] + extra + rels[at:]
 
 
+class _StringsHead:
+    """The start of a shared-strings table, read on only as far as the workbooks of pieces need
+    (each needs at least as much as the one before), in blocks twice as big each time, with where
+    each string starts."""
+
+    def __init__(self, z: zipfile.ZipFile):
+        self.size = z.getinfo(SHARED_STRINGS).file_size
+        self.stream = z.open(SHARED_STRINGS)
+        self.head = bytearray()
+        self.starts: list[int] = []  # where each <si> found so far starts
+        self.item: re.Pattern | None = None
+        self.ns, self.at = b"", 0
+
+    def upto(self, needed: int) -> bytes | None:
+        """The table with only its first needed strings, or None when they are most of it (or
+        the table is laid out otherwise)."""
+        while len(self.starts) <= needed:
+            if len(self.head) > self.size // 2:
+                return None
+            block = self.stream.read(max(len(self.head), 1 << 16))
+            if not block:
+                return None
+            self.head += block
+            if self.item is None:
+                root = _SST_ROOT.search(self.head)
+                if root is None or root.group(0).endswith(b"/>"):
+                    return None
+                self.ns, self.at = root.group(1) or b"", root.end()
+                self.item = re.compile(rb"<" + re.escape(self.ns) + rb"si[\s/>]")
+            for m in self.item.finditer(self.head, self.at):
+                self.starts.append(m.start())
+                self.at = m.end()
+        cut = self.starts[needed]
+        if cut > self.size // 2:
+            return None
+        return bytes(self.head[:cut]) + b"</" + self.ns + b"sst>"
+
+    def close(self) -> None:
+        self.stream.close()
+        self.head = bytearray()
+
+
 def open_rows(path: Path) -> Iterator[tuple[int, list]] | None:
     """(row number, cells) of the first visible sheet read in pieces, or None when it is better
     read whole (a small sheet, or one not laid out as expected)."""
+    runs = open_runs(path)
+    return None if runs is None else _each_row(runs)
+
+
+def _each_row(runs: Iterator[list]) -> Iterator[tuple[int, list]]:
+    try:
+        for run in runs:
+            yield from run
+    finally:
+        runs.close()
+
+
+def open_runs(path: Path) -> Iterator[list[tuple[int, list]]] | None:
+    """The rows of the first visible sheet read in pieces, as runs of (row number, cells): one
+    run a piece, handed over as soon as it is parsed; or None when the sheet is better read whole
+    (a small sheet, or one not laid out as expected)."""
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
@@ -241,7 +303,7 @@ def open_rows(path: Path) -> Iterator[tuple[int, list]] | None:
                 except ValueError:
                     stream.close()
                     raise
-                return _rows(sheet)  # the writing thread closes z
+                return _runs(sheet)  # the writing thread closes z
             stream.close()
     except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, OSError):
         pass
@@ -288,7 +350,8 @@ class _Stage(threading.Thread):
 
 
 class _Writer(_Stage):
-    """Cuts the sheet into pieces and writes them into workbooks of 1, 1, GROWTH, GROWTH² … pieces."""
+    """Cuts the sheet into pieces and writes them into workbooks: one piece each while the pieces
+    grow (and their shared strings could be cut short), then GROWTH, GROWTH² … pieces."""
 
     def __init__(self, sheet: _Sheet, stopping: threading.Event):
         super().__init__("duban-xlsx-pieces-writer", stopping)
@@ -296,18 +359,19 @@ class _Writer(_Stage):
 
     def work(self) -> None:
         try:
-            bodies, count, written = self.sheet.bodies(), 1, 0
+            sheet, count = self.sheet, 1
+            bodies = sheet.bodies()
             while not self.stopping.is_set():
-                book = self.sheet.write_workbook(islice(bodies, count), self.stopping, few_strings=count == 1)
+                growing = sheet.target < PIECE_BYTES
+                book = sheet.write_workbook(islice(bodies, count), self.stopping, few_strings=count == 1)
                 if book is None:
                     break
                 self.put(("book", book))
-                written += 1
-                count = 1 if written < 2 else count * GROWTH
+                if count > 1 or not growing or not sheet.few_strings:
+                    count *= GROWTH
             self.put(("done", None))
         finally:
-            self.sheet.stream.close()
-            self.sheet.z.close()
+            self.sheet.close()
 
 
 class _Loader(_Stage):
@@ -318,23 +382,54 @@ class _Loader(_Stage):
         self.writer = writer
 
     def work(self) -> None:
-        from python_calamine import CalamineWorkbook
+        from python_calamine import CalamineError, CalamineWorkbook
 
         while (item := self.writer.take()) is not None:
             tag, value = item
             if tag != "book":
                 self.put(item)
                 return
-            path, names = value
+            path, names, cut = value
             try:
                 book = CalamineWorkbook.from_path(path)
+                try:
+                    for name in names:
+                        if self.stopping.is_set():
+                            return
+                        try:
+                            piece = book.get_sheet_by_name(name)
+                        except CalamineError as e:
+                            if not cut or _MISSING_STRING not in str(e):
+                                raise
+                            closing, book = book, None
+                            closing.close()
+                            book, cut = self.with_all_strings(path), False
+                            piece = book.get_sheet_by_name(name)
+                        self.put(("piece", piece))
+                finally:
+                    if book is not None:
+                        book.close()
             finally:
                 os.unlink(path)
-            with book:
-                for name in names:
-                    if self.stopping.is_set():
-                        return
-                    self.put(("piece", book.get_sheet_by_name(name)))
+
+    def with_all_strings(self, path: str):
+        """The workbook at path opened again with the whole shared-strings table, read from the
+        file itself (the rows used strings beyond the cut); the writer stops cutting it."""
+        from python_calamine import CalamineWorkbook
+
+        sheet = self.writer.sheet
+        sheet.cut_strings = False
+        with zipfile.ZipFile(sheet.z.filename) as source:
+            strings = source.read(SHARED_STRINGS)
+        fd, again = tempfile.mkstemp(prefix="duban-pieces-", suffix=".xlsx")
+        try:
+            with zipfile.ZipFile(path) as cut, os.fdopen(fd, "wb") as fh, \
+                    zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as out:
+                for info in cut.infolist():
+                    out.writestr(info.filename, strings if info.filename == SHARED_STRINGS else cut.read(info))
+            return CalamineWorkbook.from_path(again)
+        finally:
+            os.unlink(again)
 
     def drain(self) -> None:
         """After stopping: remove the workbooks the writer wrote that nobody opened."""
@@ -347,7 +442,7 @@ class _Loader(_Stage):
                 os.unlink(value[0])
 
 
-def _rows(sheet: _Sheet) -> Iterator[tuple[int, list]]:
+def _runs(sheet: _Sheet) -> Iterator[list[tuple[int, list]]]:
     from python_calamine import CalamineError
 
     stopping = threading.Event()
@@ -376,12 +471,11 @@ def _rows(sheet: _Sheet) -> Iterator[tuple[int, list]]:
                 rows[:0] = [[] for _ in range(top)]  # the rows above the first used one, as a whole read has them
                 top = 0
             shift = col - left
-            for i, cells in enumerate(rows):
-                if shift > 0:
-                    cells = [""] * shift + cells
-                elif shift < 0:
-                    cells = cells[-shift:]
-                yield top + i + 1, cells
+            if shift > 0:
+                rows = [[""] * shift + cells for cells in rows]
+            elif shift < 0:
+                rows = [cells[-shift:] for cells in rows]
+            yield list(zip(range(top + 1, top + 1 + len(rows)), rows))
     finally:
         stopping.set()
         loader.join()
