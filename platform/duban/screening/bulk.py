@@ -150,6 +150,7 @@ class Loader:
         self.conn.connection.driver_connection.executemany(sql, zip(*values) if values else [()] * count)
 
 
+_COPY_NULL = {None: "\\N"}
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -161,7 +162,7 @@ def _copy_text(column: list) -> list[str]:
         formatted = {v: _copy_value(v) for v in set(column)}
         return list(map(formatted.__getitem__, column))
     nulls = type(None) in types
-    text = ["\\N" if v is None else v for v in column] if nulls else column
+    text = list(map(_COPY_NULL.get, column, column)) if nulls else column  # None as \N
     joined = "".join(filter(None, column)) if nulls else "".join(column)
     if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
         text = ["\\N" if v is None else v.translate(_COPY_ESCAPES) for v in column]

@@ -42,6 +42,7 @@ from .sources import COLUMNS, LOCATORS, SourceKind, kind as source_kind
 CHUNK = 5000
 _hexdigest = methodcaller("hexdigest")
 _first, _second = itemgetter(0), itemgetter(1)
+_NUL = {None: "\x00"}
 # Record columns a source's own fields land in (besides name and ID number; the rest go to extra).
 RECORD_COLUMNS = tuple(c for c in COLUMNS if c not in ("name", "id_number"))
 # What a row's hash covers: everything stored about the person except which batch wrote it, less
@@ -155,13 +156,12 @@ class _Upsert:
         """Each row's (unit id, path); a row whose village is not found is rejected."""
         n, v = len(chunk), chunk.values
         none = [None] * n
-        out, located, find = [], self.located, self.places.find
-        for key in zip(v.get("township", none), v.get("village", none), v.get("division_code", none)):
-            hit = located.get(key)
-            if hit is None:
-                unit, why = find(*key)
-                hit = located[key] = (unit.id, unit.path) if unit is not None else why
-            out.append(hit)
+        located, find = self.located, self.places.find
+        keys = list(zip(v.get("township", none), v.get("village", none), v.get("division_code", none)))
+        for key in [key for key in set(keys) if key not in located]:
+            unit, why = find(*key)
+            located[key] = (unit.id, unit.path) if unit is not None else why
+        out = list(map(located.__getitem__, keys))
         if any(hit.__class__ is str for hit in set(out)):
             for pos in range(n):
                 if out[pos].__class__ is str:
@@ -180,14 +180,11 @@ class _Upsert:
         if not names:
             return [None] * (len(chunk) - len(chunk.errors))
         memo = self.extra_json
-        out = []
-        for values in zip(*(keep(chunk.values[k]) for k in names)):
-            text = memo.get(values)
-            if text is None and values not in memo:
-                data = {k: plain(x) for k, x in zip(names, values) if x is not None}
-                text = memo[values] = json.dumps(data, ensure_ascii=False) if data else None
-            out.append(text)
-        return out
+        combinations = list(zip(*(keep(chunk.values[k]) for k in names)))
+        for values in [values for values in set(combinations) if values not in memo]:
+            data = {k: plain(x) for k, x in zip(names, values) if x is not None}
+            memo[values] = json.dumps(data, ensure_ascii=False) if data else None
+        return list(map(memo.__getitem__, combinations))
 
     def add(self, chunk: Chunk) -> None:
         n, v, errors = len(chunk), chunk.values, chunk.errors
@@ -246,7 +243,7 @@ class _Upsert:
                 elif column.count(None) == len(column):
                     parts.append(repeat("\x00", len(column)))
                 else:
-                    parts.append(["\x00" if x is None else x for x in column])
+                    parts.append(list(map(_NUL.get, column, column)))  # None as "\x00", text as it is
             else:
                 parts.append(list(map({x: repr(x) for x in set(column)}.__getitem__, column)))
         rows = map(str.encode, map("\x1f".join, zip(*parts)))
