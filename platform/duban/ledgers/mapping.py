@@ -276,7 +276,7 @@ def validate_chunks(table: Table, fields: Iterable[Field], mapping: dict[str, st
     valid_ids: set = set()
     plan = [(f.key, index[mapping[f.key]], column_converter(f, valid_ids)) for f in fields if f.key in mapping]
     width, mapped = len(table.headers), [i for _, i, _ in plan]
-    for run in _cut(table.runs, size):
+    for run in (run[start:start + size] for run in table.runs for start in range(0, len(run), size)):
         batch = _data_rows(run, width, mapped)
         if not batch:
             continue
@@ -290,14 +290,6 @@ def validate_chunks(table: Table, fields: Iterable[Field], mapping: dict[str, st
                 for pos in compress(range(len(problems)), problems):
                     errors.setdefault(pos, []).append(problems[pos])
         yield Chunk(numbers, columns, values, errors)
-
-
-def _cut(runs, size: int) -> Iterator[list]:
-    for run in runs:
-        if len(run) <= size:
-            yield run
-        else:
-            yield from (run[start:start + size] for start in range(0, len(run), size))
 
 
 def validate_rows(table: Table, fields: Iterable[Field], mapping: dict[str, str]) -> Iterator[Row]:

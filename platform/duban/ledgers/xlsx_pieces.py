@@ -95,9 +95,9 @@ class _Sheet:
         self.rel_prefix = _REL_PREFIX.search(book)
         if self.sheets_end is None or self.rels_end is None or self.rel_prefix is None:
             raise ValueError("a workbook laid out otherwise")  # read whole
-        self.cut_strings = SHARED_STRINGS in self.parts and b'"sharedStrings.xml"' in rels
+        self.has_strings = SHARED_STRINGS in self.parts
+        self.cut_strings = self.has_strings and b'"sharedStrings.xml"' in rels  # cleared once cutting fails
         self.target = FIRST_PIECE_BYTES  # the size of the piece bodies() gathers next
-        self.few_strings = SHARED_STRINGS not in self.parts  # whether the last workbook's strings were few
 
     def bodies(self) -> Iterator[bytes]:
         """Runs of whole <row> elements: the first about FIRST_PIECE_BYTES, each next one twice as
@@ -149,7 +149,7 @@ class _Sheet:
         (first_strings)."""
         fd, path = tempfile.mkstemp(prefix="duban-pieces-", suffix=".xlsx")
         names: list[str] = []
-        written = []
+        body, cut = b"", False
         try:
             with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as out:
                 folder = posixpath.dirname(self.part)
@@ -160,16 +160,14 @@ class _Sheet:
                     out.writestr(self.part if not i else f"{folder}/duban-piece-{i}.xml",
                                  b"".join((self.prefix, body, self.closing)))
                     names.append(self.name if not i else _piece_name(i))
-                    if few_strings:
-                        written.append(body)
                 for name, data in self.parts.items():
                     if name == WORKBOOK:
                         data = self._listing_sheets(data, len(names))
                     elif name == WORKBOOK_RELS:
                         data = self._relating_sheets(data, len(names))
                     elif name == SHARED_STRINGS:
-                        data = self.first_strings(written) if few_strings else self.strings()
-                        self.few_strings = data is not self._strings
+                        data = self.first_strings(body) if few_strings else self.strings()
+                        cut = data is not self._strings
                     out.writestr(name, data)
         except BaseException:
             os.unlink(path)
@@ -177,7 +175,7 @@ class _Sheet:
         if not names or stopping.is_set():
             os.unlink(path)
             return None
-        return path, names, self.few_strings and SHARED_STRINGS in self.parts
+        return path, names, cut
 
     def strings(self) -> bytes:
         """The whole shared-strings table (read once)."""
@@ -185,25 +183,26 @@ class _Sheet:
             self._strings = self.z.read(SHARED_STRINGS)
         return self._strings
 
-    def first_strings(self, bodies: list[bytes]) -> bytes:
-        """The shared-strings table up to the last string the rows of bodies seem to use, read
-        only that far; whole when that is most of it.
+    def first_strings(self, body: bytes) -> bytes:
+        """The shared-strings table up to the last string the rows of body seem to use, read only
+        that far; whole when that is most of it.
 
         Excel and WPS number the strings in order of first use, so the rows at the end of the
-        last body use the strings of highest number: their numbers decide where the table is cut
+        body use the strings of highest number: their numbers decide where the table is cut
         (looking at every cell took tens of milliseconds of the GIL a piece). Where a file's
         strings come in another order, calamine finds a number beyond the cut table and the
         loader opens that workbook again with the whole table (_Loader.with_all_strings)."""
-        tail = bodies[-1][-TAIL_BYTES:] if bodies else b""
+        tail = body[-TAIL_BYTES:]
         used = _SHARED_CELL.findall(tail)
-        if not self.cut_strings or len(used) != tail.count(b't="s"') or (not used and b't="s"' in bodies[-1]):
+        if not self.cut_strings or len(used) != tail.count(b't="s"') or (not used and b't="s"' in body):
             return self.strings()  # no number read at the end, or a cell written otherwise: every string
         if self._head is None:
             self._head = _StringsHead(self.z)
         table = self._head.upto(max(map(int, used), default=-1) + 1)
-        if table is None:
+        if table is None:  # it uses most of them: so will the next pieces
+            self.cut_strings = False
             self._head.close()
-            return self.strings()  # it uses most of them
+            return self.strings()
         return table
 
     def close(self) -> None:
@@ -367,7 +366,7 @@ class _Writer(_Stage):
                 if book is None:
                     break
                 self.put(("book", book))
-                if count > 1 or not growing or not sheet.few_strings:
+                if count > 1 or not growing or (sheet.has_strings and not book[2]):
                     count *= GROWTH
             self.put(("done", None))
         finally:
@@ -382,7 +381,7 @@ class _Loader(_Stage):
         self.writer = writer
 
     def work(self) -> None:
-        from python_calamine import CalamineError, CalamineWorkbook
+        from python_calamine import CalamineWorkbook
 
         while (item := self.writer.take()) is not None:
             tag, value = item
@@ -391,26 +390,32 @@ class _Loader(_Stage):
                 return
             path, names, cut = value
             try:
-                book = CalamineWorkbook.from_path(path)
-                try:
-                    for name in names:
-                        if self.stopping.is_set():
-                            return
-                        try:
-                            piece = book.get_sheet_by_name(name)
-                        except CalamineError as e:
-                            if not cut or _MISSING_STRING not in str(e):
-                                raise
-                            closing, book = book, None
-                            closing.close()
-                            book, cut = self.with_all_strings(path), False
-                            piece = book.get_sheet_by_name(name)
-                        self.put(("piece", piece))
-                finally:
-                    if book is not None:
-                        book.close()
+                if not self.parse(CalamineWorkbook.from_path(path), path, names, cut):
+                    return
             finally:
                 os.unlink(path)
+
+    def parse(self, book, path: str, names: list[str], cut: bool) -> bool:
+        """Hand on the named sheets of book (the workbook at path) parsed; False once stopping."""
+        from python_calamine import CalamineError
+
+        try:
+            for name in names:
+                if self.stopping.is_set():
+                    return False
+                try:
+                    piece = book.get_sheet_by_name(name)
+                except CalamineError as e:
+                    if not cut or _MISSING_STRING not in str(e):
+                        raise
+                    whole, cut = self.with_all_strings(path), False
+                    book.close()
+                    book = whole
+                    piece = book.get_sheet_by_name(name)
+                self.put(("piece", piece))
+            return True
+        finally:
+            book.close()
 
     def with_all_strings(self, path: str):
         """The workbook at path opened again with the whole shared-strings table, read from the

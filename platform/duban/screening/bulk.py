@@ -159,8 +159,7 @@ def _copy_text(column: list) -> list[str]:
     non-text value formatted once (dates as ISO text, amounts as plain decimals)."""
     types = set(map(type, column))
     if not types <= {str, type(None)}:
-        formatted = {v: _copy_value(v) for v in set(column)}
-        return list(map(formatted.__getitem__, column))
+        return each_distinct(_copy_value, column)
     nulls = type(None) in types
     text = list(map(_COPY_NULL.get, column, column)) if nulls else column  # None as \N
     joined = "".join(filter(None, column)) if nulls else "".join(column)
@@ -199,13 +198,21 @@ def _literal(value) -> str | None:
     return None
 
 
+def each_distinct(func, column: list) -> list:
+    """func of every value of column, called once for each distinct value (values must be hashable)."""
+    done = {v: func(v) for v in set(column)}
+    return list(map(done.__getitem__, column))
+
+
 def _processed(column: list, proc) -> list:
-    """column through a bind processor, each distinct value once."""
-    done: dict = {}
+    """column through a bind processor (None left as it is), each distinct value once."""
+    def process(v):
+        return None if v is None else proc(v)
+
     try:
-        return [None if v is None else done[v] if v in done else done.setdefault(v, proc(v)) for v in column]
+        return each_distinct(process, column)
     except TypeError:  # unhashable values (JSON data)
-        return [None if v is None else proc(v) for v in column]
+        return list(map(process, column))
 
 
 @contextmanager

@@ -238,14 +238,9 @@ class _Upsert:
                 text = ("\x00" if column is None else column) if c in TEXT_HASHED else repr(column)
                 parts.append(repeat(text, m))
             elif c in TEXT_HASHED:
-                if None not in column:
-                    parts.append(column)
-                elif column.count(None) == len(column):
-                    parts.append(repeat("\x00", len(column)))
-                else:
-                    parts.append(list(map(_NUL.get, column, column)))  # None as "\x00", text as it is
+                parts.append(column if None not in column else list(map(_NUL.get, column, column)))  # None as "\x00"
             else:
-                parts.append(list(map({x: repr(x) for x in set(column)}.__getitem__, column)))
+                parts.append(bulk.each_distinct(repr, column))
         rows = map(str.encode, map("\x1f".join, zip(*parts)))
         return list(map(_hexdigest, map(hashlib.md5, rows)))
 
