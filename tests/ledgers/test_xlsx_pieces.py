@@ -1,5 +1,6 @@
 """A big sheet read in pieces gives exactly the rows one whole-sheet calamine read gives."""
 import threading
+import time
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -170,6 +171,28 @@ def test_stopping_early_stops_the_parsing_thread(tmp_path, small_pieces, monkeyp
     rows.close()
     assert not [t for t in threading.enumerate() if t.name.startswith("duban-xlsx-pieces")]
     assert not list(tmp.iterdir())  # the workbooks of pieces are gone with them
+
+
+def test_pieces_are_parsed_ahead_while_the_reader_is_busy_but_not_without_end(tmp_path, small_pieces, monkeypatch):
+    """While the import looks up its stored rows, PARSED_AHEAD pieces get parsed, and no more."""
+    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=False, rows=1000)
+    handed = []
+    real = xlsx_pieces._Loader.put
+
+    def put(self, item):
+        real(self, item)
+        handed.append(item[0])
+
+    monkeypatch.setattr(xlsx_pieces._Loader, "put", put)
+    runs = xlsx_pieces.open_runs(path)
+    first = next(runs)
+    ahead = xlsx_pieces.PARSED_AHEAD
+    deadline = time.monotonic() + 10
+    while handed.count("piece") < 1 + ahead and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # were the loader unbounded, it would go on meanwhile
+    assert handed.count("piece") == 1 + ahead < len(small_pieces)
+    assert _same(_whole(path), first + [row for run in runs for row in run])
 
 
 def test_the_pieces_share_a_few_workbooks_and_leave_no_file_behind(tmp_path, small_pieces, monkeypatch):

@@ -3,7 +3,8 @@ with other statements in between (on PostgreSQL one COPY spans the adds until pa
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import String, TypeDecorator, func, select, type_coerce
 
 from duban.extensions import db
 from duban.screening import bulk
@@ -110,3 +111,32 @@ def test_a_column_given_as_one_value_lands_in_every_row(district):
         assert (r.kind, r.batch_id, r.programme, r.grade, r.amount, r.on_date, r.extra, r.name) == (
             "medical", 7, "低保", None, Decimal("42000.00"), date(2021, 3, 5), {"matter": "同\t一"}, "王'五")
     assert rows["k3"].amount == Decimal("12000.50") and rows["k4"].amount is None and rows["k3"].batch_id == 1
+
+
+def test_fetch_rows_gives_the_drivers_tuples_of_what_was_selected(district):
+    """The import's look-up of stored rows: plain tuples, only the rows the WHERE names, inside
+    the open transaction (rows written but not yet committed are seen)."""
+    unit = district["units"]["金湖社区"]
+    table = SourceRecord.__table__
+    bulk.insert_columns(db.session, table, _columns(unit.tenant_id, unit, 0, 3), json_text=("extra",))
+    bulk.insert_columns(db.session, table, _columns(unit.tenant_id, unit, 3, 2, kind=["deaths"] * 2), json_text=("extra",))
+    stmt = (select(table.c.natural_key, table.c.id, table.c.retired_batch_id, table.c.unit_path)
+            .where(table.c.kind == "medical", table.c.tenant_id == unit.tenant_id).order_by(table.c.natural_key))
+    rows = bulk.fetch_rows(db.session, stmt)
+    assert [r[0] for r in rows] == ["k0", "k1", "k2"]
+    assert all(r.__class__ is tuple and r[1].__class__ is int and r[2] is None and r[3] == unit.path for r in rows)
+    assert rows == [tuple(r) for r in db.session.execute(stmt)]
+
+
+class _Upper(TypeDecorator):
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        return value.upper()
+
+
+def test_fetch_rows_refuses_columns_the_driver_does_not_give_as_python_wants(district):
+    table = SourceRecord.__table__
+    with pytest.raises(AssertionError, match="result processor"):
+        bulk.fetch_rows(db.session, select(type_coerce(table.c.name, _Upper)))

@@ -48,6 +48,7 @@ MIN_SHEET_BYTES = 16 << 20  # a sheet whose XML is smaller is read whole (~25k r
 FIRST_PIECE_BYTES = 256 << 10  # the first piece is small, so that the caller starts early; each next is twice as big
 PIECE_BYTES = 4 << 20  # … up to this (~6k rows of 13 columns): the last piece is the caller's tail alone
 GROWTH = 4  # after the growing pieces, each workbook holds this many times the pieces of the one before
+PARSED_AHEAD = 4  # parsed pieces waiting for the reader at most (the growing ones, or up to 4 × PIECE_BYTES of XML)
 _BLOCK = 64 << 10  # the least read from the sheet at a time
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
@@ -311,13 +312,13 @@ def open_runs(path: Path) -> Iterator[list[tuple[int, list]]] | None:
 
 
 class _Stage(threading.Thread):
-    """A background step: work() hands its results to the next step through a queue of one, and
+    """A background step: work() hands its results to the next step through a queue of `ahead`, and
     an error on the way is handed on too (to be raised in the reading thread)."""
 
-    def __init__(self, name: str, stopping: threading.Event):
+    def __init__(self, name: str, stopping: threading.Event, ahead: int = 1):
         super().__init__(name=name, daemon=True)
         self.stopping = stopping
-        self.out: queue.Queue = queue.Queue(maxsize=1)
+        self.out: queue.Queue = queue.Queue(maxsize=ahead)
 
     def run(self) -> None:
         try:
@@ -374,10 +375,12 @@ class _Writer(_Stage):
 
 
 class _Loader(_Stage):
-    """Opens the workbooks one after another and parses their sheets, at most one ahead of the reader."""
+    """Opens the workbooks one after another and parses their sheets, up to PARSED_AHEAD ahead of the
+    reader: while the import looks up the stored rows before its first chunk (a quarter of a second
+    for 100k rows), the first pieces are parsed meanwhile, not one only."""
 
     def __init__(self, writer: _Writer, stopping: threading.Event):
-        super().__init__("duban-xlsx-pieces", stopping)
+        super().__init__("duban-xlsx-pieces", stopping, PARSED_AHEAD)
         self.writer = writer
 
     def work(self) -> None:

@@ -239,6 +239,26 @@ def loading(session: Session):
             raw.execute(f"PRAGMA cache_size = {int(before)}")
 
 
+def fetch_rows(session: Session, stmt) -> list[tuple]:
+    """The rows of a SELECT as the driver's plain tuples, in the session's transaction: for 100k
+    rows of a roster a third of the time of Result rows on SQLite, half on PostgreSQL. Only for
+    columns whose driver values are already what Python wants (ints, text: no result processor)."""
+    conn = session.connection()
+    dialect = conn.dialect
+    for column in stmt.selected_columns:
+        assert column.type._cached_result_processor(dialect, None) is None, f"{column} needs its result processor"
+    compiled = stmt.compile(dialect=dialect)
+    params = compiled.params
+    if dialect.positional:
+        params = tuple(params[name] for name in compiled.positiontup)
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def update_rows(session: Session, table: Table, rows: list[dict], *, key: str = "id") -> int:
     """Update rows by primary key; each dict holds "_id" plus the columns to set."""
     if not rows:

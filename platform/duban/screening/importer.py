@@ -140,9 +140,9 @@ class _Upsert:
         self.extras = [k for k, c in own if c == "extra"]
         in_key = {kind.column(k) for k in kind.natural_key}
         self.hashed = [c for c in HASHED if c == "natural_key" or c not in in_key]
-        # natural key -> (id, hash, retired batch, path); fetched at once (row by row took 0.6 s for 100k)
-        stored = session.execute(select(t.c.natural_key, t.c.id, t.c.row_hash, t.c.retired_batch_id, t.c.unit_path)
-                                 .where(t.c.kind == kind.key, t.c.tenant_id == batch.tenant_id)).all()
+        # natural key -> (id, hash, retired batch, path); fetched at once as plain tuples (row by row took 0.6 s for 100k)
+        stored = bulk.fetch_rows(session, select(t.c.natural_key, t.c.id, t.c.row_hash, t.c.retired_batch_id, t.c.unit_path)
+                                 .where(t.c.kind == kind.key, t.c.tenant_id == batch.tenant_id))
         self.existing = dict(zip(map(itemgetter(0), stored), map(itemgetter(1, 2, 3, 4), stored)))
         self.seen: dict[str, int] = {}  # natural key -> the row it was first seen on
         self.located: dict[tuple, tuple | str] = {}  # (township, village, code) -> (unit id, path) or why not
