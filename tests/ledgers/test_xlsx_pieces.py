@@ -320,3 +320,19 @@ def test_an_import_read_in_pieces_keeps_every_row_and_its_number(tmp_path, small
     assert all(c.errors for c in chunks)  # 序号 is no 救助类别: every row is rejected, with its cells
     assert chunks[-1].cells(len(chunks[-1]) - 1)[:3] == [400.0, "人400", pid(400)]
     assert not [t for t in threading.enumerate() if t.name.startswith("duban-xlsx-pieces")]
+
+
+def test_a_piece_that_cannot_be_inflated_is_refused_in_words_for_the_user(tmp_path, small_pieces):
+    """The pieces raise zip's error as it came; open_table words it, as for a file read whole."""
+    path = _xlsxwriter(tmp_path / "名册.xlsx", constant_memory=False, rows=1000)
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    data = bytearray(path.read_bytes())
+    middle = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2
+    data[middle:middle + 64] = b"\xff" * 64  # the central directory is intact: only inflating fails
+    path.write_bytes(data)
+    assert xlsx_pieces.open_runs(path) is not None  # read in pieces
+    with pytest.raises(ValidationError, match="文件已损坏"):
+        with open_table(path, lambda row: 1) as table:
+            for _ in table.runs:
+                pass

@@ -130,7 +130,8 @@ class Chunk:
 
 CHUNK_ROWS = 5000
 CACHE_LIMIT = 100_000  # distinct cells remembered per column
-_value, _error = itemgetter(0), itemgetter(1)
+_value, _error = itemgetter(0), itemgetter(1)  # of a converted cell's (value, error)
+_number, _cells = itemgetter(0), itemgetter(1)  # of a row's (number, cells)
 
 
 def column_converter(f: Field, valid_ids: set | None = None):
@@ -262,9 +263,6 @@ def _each_data_row(rows, width: int, probe: int, mapped: list[int]):
                 and all(map(_blank_or_number, cells))):
             continue
         yield number, cells
-
-
-_number, _cells = itemgetter(0), itemgetter(1)
 
 
 def validate_chunks(table: Table, fields: Iterable[Field], mapping: dict[str, str],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import zipfile
+import zlib
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -20,6 +21,7 @@ from .xlsx_pieces import open_runs
 
 DEFAULT_MAX_UNZIPPED = 400 * 1024 * 1024  # 100k rows × 13 columns expand to ~60-70 MB
 HEADER_SCAN_ROWS = 12
+BROKEN_ZIP = "文件已损坏，无法作为Excel（xlsx）读取"
 RUN_ROWS = 5000  # rows read one by one (csv, a small sheet) are handed on in runs of this many
 
 Runs = Iterator[list[tuple[int, list]]]
@@ -65,7 +67,7 @@ def check_zip(path: Path, max_unzipped: int = DEFAULT_MAX_UNZIPPED) -> None:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
     except zipfile.BadZipFile:
-        raise ValidationError("文件已损坏，无法作为Excel（xlsx）读取") from None
+        raise ValidationError(BROKEN_ZIP) from None
     if any(i.flag_bits & 0x1 for i in infos):
         raise ValidationError("文件已加密，请取消密码保护后再导入")
     total = sum(i.file_size for i in infos)
@@ -83,20 +85,22 @@ def _in_runs(rows: Iterator[tuple[int, list]]) -> Runs:
 def _xlsx_runs(path: Path) -> Runs:
     """Runs of (row number, cells) of the first visible sheet: a big sheet's a piece at a time
     (xlsx_pieces), so that the caller works on its first rows while the rest is parsed; a small
-    one read whole."""
-    pieces = open_runs(path)
-    if pieces is not None:
-        yield from pieces
-        return
+    one read whole. calamine's and zip's errors, from either way, are worded here for the user."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
+        pieces = open_runs(path)
+        if pieces is not None:
+            yield from pieces
+            return
         wb = CalamineWorkbook.from_path(str(path))
         visible = [m.name for m in wb.sheets_metadata if str(m.visible).endswith("Visible")] or wb.sheet_names
         sheet = wb.get_sheet_by_name(visible[0])
         yield from _in_runs(enumerate(sheet.iter_rows(), start=1))
     except CalamineError as e:
         raise ValidationError(f"无法读取Excel文件：{e}") from None
+    except (zipfile.BadZipFile, zlib.error):
+        raise ValidationError(BROKEN_ZIP) from None
 
 
 def _csv_rows(path: Path) -> Iterator[list]:

@@ -286,7 +286,8 @@ def _each_row(runs: Iterator[list]) -> Iterator[tuple[int, list]]:
 def open_runs(path: Path) -> Iterator[list[tuple[int, list]]] | None:
     """The rows of the first visible sheet read in pieces, as runs of (row number, cells): one
     run a piece, handed over as soon as it is parsed; or None when the sheet is better read whole
-    (a small sheet, or one not laid out as expected)."""
+    (a small sheet, or one not laid out as expected). A piece that cannot be read raises calamine's
+    or zip's error as it came (reader.open_table words it for the user)."""
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
@@ -451,8 +452,6 @@ class _Loader(_Stage):
 
 
 def _runs(sheet: _Sheet) -> Iterator[list[tuple[int, list]]]:
-    from python_calamine import CalamineError
-
     stopping = threading.Event()
     writer = _Writer(sheet, stopping)
     loader = _Loader(writer, stopping)
@@ -465,11 +464,7 @@ def _runs(sheet: _Sheet) -> Iterator[list[tuple[int, list]]]:
             if tag == "done":
                 return
             if tag == "error":
-                if isinstance(value, CalamineError):
-                    raise ValidationError(f"无法读取Excel文件：{value}") from None
-                if isinstance(value, (zipfile.BadZipFile, zlib.error)):
-                    raise ValidationError("文件已损坏，无法作为Excel（xlsx）读取") from None
-                raise value
+                raise value  # as it came: reader._xlsx_runs words calamine's and zip's errors for the user
             rows = value.to_python()
             if not rows:
                 continue

@@ -143,7 +143,7 @@ class _Upsert:
         # natural key -> (id, hash, retired batch, path); fetched at once as plain tuples (row by row took 0.6 s for 100k)
         stored = bulk.fetch_rows(session, select(t.c.natural_key, t.c.id, t.c.row_hash, t.c.retired_batch_id, t.c.unit_path)
                                  .where(t.c.kind == kind.key, t.c.tenant_id == batch.tenant_id))
-        self.existing = dict(zip(map(itemgetter(0), stored), map(itemgetter(1, 2, 3, 4), stored)))
+        self.existing = dict(zip(map(_first, stored), map(itemgetter(1, 2, 3, 4), stored)))
         self.seen: dict[str, int] = {}  # natural key -> the row it was first seen on
         self.located: dict[tuple, tuple | str] = {}  # (township, village, code) -> (unit id, path) or why not
         self.extra_json: dict[tuple, str | None] = {}
